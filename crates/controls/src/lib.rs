@@ -1,0 +1,1 @@
+//! The control catalog: one control per file

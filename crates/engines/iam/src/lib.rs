@@ -1,0 +1,1 @@
+//! IAM policy engine: parsing, evaluation, IRSA / Pod Identity trust analysis

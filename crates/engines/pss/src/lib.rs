@@ -1,0 +1,1 @@
+//! Pod Security Standards evaluator, exact to upstream Kubernetes PodSecurity admission

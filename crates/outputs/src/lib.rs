@@ -1,0 +1,1 @@
+//! Report renderers: table, JSON, SARIF, JUnit, Markdown, PolicyReport
