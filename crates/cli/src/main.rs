@@ -1,1 +1,52 @@
-fn main() {}
+//! `eksguard`: one binary for scanning, enforcing and analysing the security
+//! of Amazon EKS Auto Mode clusters.
+
+mod cmd;
+mod config;
+mod pipeline;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    /// Nothing at or above `--fail-on`.
+    pub const OK: u8 = 0;
+    /// Findings at or above `--fail-on`.
+    pub const FINDINGS: u8 = 1;
+    /// Input or usage errors (these win over findings).
+    pub const ERROR: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(name = "eksguard", version, about = "Security for Amazon EKS Auto Mode clusters: scan, enforce, analyse")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit manifests, Helm/Kustomize output and `kubectl get -o json` dumps.
+    Scan(cmd::scan::Args),
+    /// List the control catalog.
+    Controls(cmd::controls::Args),
+    /// Print a control's documentation.
+    Explain(cmd::explain::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Scan(a) => cmd::scan::run(a),
+        Command::Controls(a) => cmd::controls::run(a),
+        Command::Explain(a) => cmd::explain::run(a),
+    };
+    match code {
+        Ok(c) => ExitCode::from(c),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

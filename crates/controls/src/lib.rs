@@ -1,1 +1,197 @@
-//! The control catalog: one control per file
+//! The control catalog.
+//!
+//! Each control lives in its own file under `src/rules/<pillar>/`, declared
+//! with [`control!`]: a stable ID, metadata, and a doc comment with the
+//! sections *What it checks / Why it matters / Example / Fix / References*.
+//! That doc comment is the single source for `eksguard explain`, SARIF rule
+//! help and the generated docs.
+//!
+//! Controls come in two shapes: object controls look at one object at a time
+//! (so the admission webhook can run them on a single request), inventory
+//! controls need the whole scan (which ServiceAccounts have RBAC bindings,
+//! which ClusterRoles are bound cluster-wide).
+
+pub mod config;
+mod registry;
+mod rules;
+pub mod util;
+
+pub use config::{Config, Exception};
+pub use registry::{all, by_id, expired_exception};
+
+pub use eksguard_core::ControlMeta;
+use eksguard_core::{Finding, Inventory, JsonPath, Location, Object, ObjectRef, Suppression};
+
+/// Scan-wide settings controls read.
+pub struct Context<'a> {
+    pub config: &'a Config,
+}
+
+/// A security control.
+pub trait Control: Send + Sync {
+    fn meta(&self) -> &'static ControlMeta;
+
+    /// Kinds this control reads (used for JUnit pass cases and to skip
+    /// objects cheaply). Empty means "not object-based".
+    fn kinds(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Checks one object. The webhook calls only this.
+    fn check_object(&self, _obj: &Object, _ctx: &Context, _out: &mut Sink) {}
+
+    /// Checks what needs the whole inventory.
+    fn check_inventory(&self, _inv: &Inventory, _ctx: &Context, _out: &mut Sink) {}
+}
+
+/// Collects findings, resolving source positions and per-object suppressions.
+#[derive(Default)]
+pub struct Sink {
+    findings: Vec<Finding>,
+}
+
+/// The annotation that suppresses controls on one object:
+/// `eksguard.io/ignore: "IAM-004,IMG-002: reason"`.
+pub const IGNORE_ANNOTATION: &str = "eksguard.io/ignore";
+
+impl Sink {
+    pub fn new() -> Self {
+        Sink::default()
+    }
+
+    /// Reports `meta` violated on `obj` at `path`.
+    pub fn report(
+        &mut self,
+        meta: &'static ControlMeta,
+        obj: &Object,
+        path: JsonPath,
+        message: impl Into<String>,
+        remediation: impl Into<String>,
+    ) {
+        let pos = obj.locate(&path);
+        let location = obj.spans.as_ref().map(|_| Location {
+            file: obj.source.file.to_string(),
+            line: pos.line,
+            column: pos.column,
+        });
+        let suppressed = ignored_by_annotation(obj, meta.id);
+        self.findings.push(Finding {
+            control: meta.id,
+            title: meta.title,
+            severity: meta.severity,
+            pillar: meta.pillar,
+            responsibility: meta.responsibility,
+            object: obj.obj_ref(),
+            location,
+            path: path.to_string(),
+            message: message.into(),
+            remediation: remediation.into(),
+            suppressed,
+        });
+    }
+
+    /// Reports a finding on something that is not a Kubernetes object (an AWS
+    /// resource, the config file).
+    pub fn report_ref(
+        &mut self,
+        meta: &'static ControlMeta,
+        object: ObjectRef,
+        location: Option<Location>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        remediation: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            control: meta.id,
+            title: meta.title,
+            severity: meta.severity,
+            pillar: meta.pillar,
+            responsibility: meta.responsibility,
+            object,
+            location,
+            path: path.into(),
+            message: message.into(),
+            remediation: remediation.into(),
+            suppressed: None,
+        });
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// Parses `eksguard.io/ignore`: comma-separated IDs, then an optional
+/// `: reason`. Several entries may be separated by `;`.
+fn ignored_by_annotation(obj: &Object, id: &str) -> Option<Suppression> {
+    let value = obj.annotation(IGNORE_ANNOTATION)?;
+    for entry in value.split(';') {
+        let (ids, reason) = entry.split_once(':').unwrap_or((entry, ""));
+        if ids.split(',').any(|i| i.trim().eq_ignore_ascii_case(id)) {
+            return Some(Suppression {
+                by: "annotation",
+                reason: reason.trim().to_owned(),
+                expires: None,
+            });
+        }
+    }
+    None
+}
+
+/// Declares a control: a unit struct with a `META` constant whose `doc` is
+/// the struct's doc comment, so docs are generated from the code.
+#[macro_export]
+macro_rules! control {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            id: $id:literal,
+            name: $slug:literal,
+            title: $title:literal,
+            severity: $sev:ident,
+            pillar: $pillar:ident,
+            responsibility: $resp:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const META: ::eksguard_core::ControlMeta = ::eksguard_core::ControlMeta {
+                id: $id,
+                name: $slug,
+                title: $title,
+                severity: ::eksguard_core::Severity::$sev,
+                pillar: ::eksguard_core::Pillar::$pillar,
+                responsibility: ::eksguard_core::Responsibility::$resp,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// Runs every enabled object control on one object.
+pub fn check_object(obj: &Object, ctx: &Context, out: &mut Sink) {
+    for c in all() {
+        if ctx.config.is_enabled(c.meta().id) && c.kinds().contains(&obj.kind.as_str()) {
+            c.check_object(obj, ctx, out);
+        }
+    }
+}
+
+/// Runs every enabled inventory control.
+pub fn check_inventory(inv: &Inventory, ctx: &Context, out: &mut Sink) {
+    for c in all() {
+        if ctx.config.is_enabled(c.meta().id) {
+            c.check_inventory(inv, ctx, out);
+        }
+    }
+}

@@ -1,9 +1,19 @@
 //! The model every eksguard surface shares.
 //!
-//! Collectors produce an [`Inventory`]-like stream of objects that keep their
-//! source; engines and controls turn them into [`Finding`]s; outputs render
-//! findings. Nothing in this crate does I/O.
+//! Collectors produce [`Object`]s that keep their source and the position of
+//! every node; engines and controls turn them into [`Finding`]s; outputs
+//! render findings. Nothing in this crate does I/O.
 
+mod finding;
+mod inventory;
 mod meta;
+mod object;
+mod path;
+mod workload;
 
-pub use meta::{Pillar, Responsibility, Severity};
+pub use finding::{ErrorLevel, Finding, InputError, Location, Suppression};
+pub use inventory::Inventory;
+pub use meta::{ControlMeta, Pillar, Responsibility, Severity};
+pub use object::{Object, ObjectRef, Source, string_map, type_name};
+pub use path::{JsonPath, PathSeg, Pos, Spans, node_count};
+pub use workload::{CONTAINER_FIELDS, ContainerRef, PodSpecRef, WORKLOAD_KINDS, pod_spec_keys};

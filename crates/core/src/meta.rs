@@ -149,3 +149,43 @@ impl fmt::Display for Responsibility {
         f.write_str(self.as_str())
     }
 }
+
+/// Everything the catalog says about a control.
+#[derive(Debug, Serialize)]
+pub struct ControlMeta {
+    /// Stable ID, e.g. `IAM-005`. Never reused, never renumbered.
+    pub id: &'static str,
+    /// Stable kebab-case name, e.g. `host-network`.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub pillar: Pillar,
+    pub responsibility: Responsibility,
+    /// Markdown documentation, from the control's doc comment.
+    #[serde(skip)]
+    pub doc: &'static str,
+}
+
+impl ControlMeta {
+    /// The doc comment with the leading space rustdoc keeps on each line removed.
+    pub fn docs(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_owned()
+    }
+
+    /// One section of the docs (`"Fix"`, `"References"`, …), without its heading.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        let docs = self.docs();
+        let marker = format!("## {heading}");
+        let start = docs.find(&marker)? + marker.len();
+        let rest = &docs[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_owned())
+    }
+}
+

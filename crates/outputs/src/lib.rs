@@ -1,1 +1,150 @@
-//! Report renderers: table, JSON, SARIF, JUnit, Markdown, PolicyReport
+//! Renders a scan's findings and input errors.
+//!
+//! Every renderer takes the same [`Report`] and is deterministic: the same
+//! input gives byte-identical output (findings are sorted before rendering;
+//! the only clock value is [`Report::timestamp`], set by the caller).
+
+mod json;
+mod junit;
+mod markdown;
+mod policyreport;
+mod sarif;
+mod table;
+
+use eksguard_core::{ControlMeta, ErrorLevel, Finding, InputError, ObjectRef, Pillar, Responsibility, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Output formats of `eksguard scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+    PolicyReport,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "table" => Format::Table,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "junit" => Format::Junit,
+            "markdown" | "md" => Format::Markdown,
+            "policyreport" => Format::PolicyReport,
+            other => {
+                return Err(format!(
+                    "unknown format `{other}` (expected table, json, sarif, junit, markdown or policyreport)"
+                ));
+            }
+        })
+    }
+}
+
+/// What a scan produced, ready to render.
+pub struct Report<'a> {
+    /// All findings, suppressed ones included (they carry `suppressed`).
+    pub findings: &'a [Finding],
+    pub errors: &'a [InputError],
+    /// The catalog, for rule metadata (SARIF, JUnit suite names).
+    pub controls: &'a [&'static ControlMeta],
+    /// (control ID, object) pairs a control evaluated, for pass results in
+    /// JUnit and PolicyReport.
+    pub evaluated: &'a [(&'static str, ObjectRef)],
+    pub objects: usize,
+    pub inputs: usize,
+    pub fail_on: Severity,
+    /// Seconds since the Unix epoch of the scan.
+    pub timestamp: u64,
+}
+
+/// Counts every output shows.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub objects: usize,
+    pub inputs: usize,
+    pub findings: usize,
+    pub suppressed: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub by_severity: BTreeMap<&'static str, usize>,
+    pub by_pillar: BTreeMap<&'static str, usize>,
+    pub by_responsibility: BTreeMap<&'static str, usize>,
+    pub fail_on: Severity,
+    /// Whether an active finding is at or above `fail_on`.
+    pub failed: bool,
+}
+
+impl Report<'_> {
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    pub fn suppressed(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_some())
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut by_severity: BTreeMap<&'static str, usize> =
+            Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+        let mut by_pillar = BTreeMap::new();
+        let mut by_responsibility = BTreeMap::new();
+        let mut findings = 0;
+        for f in self.active() {
+            findings += 1;
+            *by_severity.entry(f.severity.as_str()).or_default() += 1;
+            *by_pillar.entry(f.pillar.as_str()).or_default() += 1;
+            *by_responsibility.entry(f.responsibility.as_str()).or_default() += 1;
+        }
+        Summary {
+            objects: self.objects,
+            inputs: self.inputs,
+            findings,
+            suppressed: self.suppressed().count(),
+            errors: self.errors.iter().filter(|e| e.level == ErrorLevel::Error).count(),
+            warnings: self.errors.iter().filter(|e| e.level == ErrorLevel::Warning).count(),
+            by_severity,
+            by_pillar,
+            by_responsibility,
+            fail_on: self.fail_on,
+            failed: self.active().any(|f| f.severity >= self.fail_on),
+        }
+    }
+
+    pub fn control(&self, id: &str) -> Option<&'static ControlMeta> {
+        self.controls.iter().copied().find(|c| c.id == id)
+    }
+}
+
+/// Renders `report` in `format`. `color` adds ANSI colours (table only).
+pub fn render(format: Format, report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    match format {
+        Format::Table => table::render(report, out, color),
+        Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::PolicyReport => policyreport::render(report, out),
+    }
+}
+
+/// Order in which pillars and responsibilities are shown.
+pub(crate) fn pillar_order() -> [Pillar; 8] {
+    Pillar::ALL
+}
+
+pub(crate) fn responsibility_order() -> [Responsibility; 2] {
+    [Responsibility::AwsManaged, Responsibility::Customer]
+}
+
+pub(crate) fn location_text(f: &Finding) -> String {
+    match &f.location {
+        Some(l) => format!("{}:{}:{}", l.file, l.line, l.column),
+        None => f.object.arn.clone().unwrap_or_default(),
+    }
+}

@@ -1,0 +1,90 @@
+//! `eksguard scan`.
+
+use crate::exit;
+use crate::pipeline::{self, ScanOptions};
+use eksguard_controls::config::{Date, parse_date};
+use eksguard_core::{ErrorLevel, Severity};
+use eksguard_report::{Format, Report};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Files, directories (recursive) or `-` for stdin. Directories with a
+    /// kustomization are rendered with `kubectl kustomize`.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// table (default on a terminal), json, sarif, junit, markdown, policyreport.
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<Format>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity [default: high, or fail_on in the config].
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+    /// Configuration file [default: ./eksguard.yaml if present].
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Refuse input files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_file_size: u64,
+    /// Evaluate dates (exception expiry) as of this day, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", value_parser = parse_now)]
+    now: Option<Date>,
+}
+
+fn parse_now(s: &str) -> Result<Date, String> {
+    parse_date(s).ok_or_else(|| format!("`{s}` is not a YYYY-MM-DD date"))
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let loaded = crate::config::load(args.config.as_deref())?;
+    let config = loaded.config;
+    let today = args.now.unwrap_or_else(Date::today);
+    let opts = ScanOptions {
+        read: eksguard_files::ReadOptions {
+            max_file_size: args.max_file_size,
+            ..Default::default()
+        },
+        config: &config,
+        config_path: loaded.path.as_deref(),
+        today,
+    };
+    let out = pipeline::scan(&args.paths, &opts);
+    let format = args.format.unwrap_or(Format::Table);
+    let evaluated = if matches!(format, Format::Junit | Format::PolicyReport) {
+        pipeline::evaluated(&out.inventory, &config)
+    } else {
+        Vec::new()
+    };
+    let controls: Vec<_> = eksguard_controls::all().iter().map(|c| c.meta()).collect();
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::High);
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let report = Report {
+        findings: &out.findings,
+        errors: &out.errors,
+        controls: &controls,
+        evaluated: &evaluated,
+        objects: out.inventory.objects().len(),
+        inputs: out.inputs,
+        fail_on,
+        timestamp,
+    };
+    let mut w = super::output(args.output.as_deref())?;
+    eksguard_report::render(format, &report, &mut w, super::use_color(args.output.is_some()))?;
+    w.flush()?;
+    // On a terminal the table already lists input errors; otherwise tell stderr.
+    if format != Format::Table || args.output.is_some() {
+        for e in &out.errors {
+            eprintln!("{e}");
+        }
+    }
+    if out.errors.iter().any(|e| e.level == ErrorLevel::Error) {
+        return Ok(exit::ERROR);
+    }
+    Ok(if report.summary().failed { exit::FINDINGS } else { exit::OK })
+}
+
+use std::io::Write;

@@ -1,0 +1,130 @@
+//! The scan pipeline: inputs → objects → controls → findings.
+//!
+//! Files are parsed and object controls run in parallel, one file per task;
+//! inventory controls run once all objects are in. Output order is fixed by
+//! sorting, not by scheduling.
+
+use eksguard_controls::config::Date;
+use eksguard_controls::{Config, Context, Sink};
+use eksguard_core::{Finding, InputError, Inventory, Location, Object, ObjectRef};
+use eksguard_files::{Input, ReadOptions};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+pub struct ScanOutput {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub inventory: Inventory,
+    pub inputs: usize,
+}
+
+pub struct ScanOptions<'a> {
+    pub read: ReadOptions,
+    pub config: &'a Config,
+    pub config_path: Option<&'a Path>,
+    pub today: Date,
+}
+
+struct FileResult {
+    objects: Vec<Object>,
+    errors: Vec<InputError>,
+    findings: Vec<Finding>,
+}
+
+pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
+    let (inputs, mut errors) = eksguard_files::discover(paths);
+    let ctx = Context { config: opts.config };
+    let results: Vec<FileResult> = inputs
+        .par_iter()
+        .map(|input: &Input| {
+            let loaded = eksguard_files::load(input, &opts.read);
+            let mut sink = Sink::new();
+            for obj in &loaded.objects {
+                eksguard_controls::check_object(obj, &ctx, &mut sink);
+            }
+            FileResult {
+                objects: loaded.objects,
+                errors: loaded.errors,
+                findings: sink.into_findings(),
+            }
+        })
+        .collect();
+    let mut objects = Vec::new();
+    let mut findings = Vec::new();
+    for r in results {
+        objects.extend(r.objects);
+        errors.extend(r.errors);
+        findings.extend(r.findings);
+    }
+    let inventory = Inventory::new(objects);
+    let mut sink = Sink::new();
+    eksguard_controls::check_inventory(&inventory, &ctx, &mut sink);
+    findings.extend(sink.into_findings());
+    apply_exceptions(&mut findings, opts);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+    ScanOutput {
+        findings,
+        errors,
+        inventory,
+        inputs: inputs.len(),
+    }
+}
+
+/// Applies config exceptions; an expired exception that still matches is
+/// reported as a CFG-001 finding pointing at its line in the config file.
+fn apply_exceptions(findings: &mut Vec<Finding>, opts: &ScanOptions) {
+    let expired: Vec<Finding> = opts
+        .config
+        .apply_exceptions(findings, opts.today)
+        .into_iter()
+        .map(|(i, e)| {
+            let meta = eksguard_controls::expired_exception();
+            let file = opts
+                .config_path
+                .map_or_else(|| "eksguard.yaml".to_owned(), |p| p.display().to_string());
+            Finding {
+                control: meta.id,
+                title: meta.title,
+                severity: meta.severity,
+                pillar: meta.pillar,
+                responsibility: meta.responsibility,
+                object: ObjectRef {
+                    api_version: "eksguard.io/v1".into(),
+                    kind: "Config".into(),
+                    namespace: None,
+                    name: file.clone(),
+                    arn: None,
+                },
+                location: Some(Location {
+                    file,
+                    line: e.line.max(1),
+                    column: 1,
+                }),
+                path: format!("exceptions[{i}].expires"),
+                message: format!(
+                    "exception for {} (reason: \"{}\") expired on {}; the findings it covered are reported again",
+                    e.control,
+                    e.reason,
+                    e.expires.as_deref().unwrap_or("?")
+                ),
+                remediation: "Fix the findings and delete the exception, or re-approve the risk and extend `expires`.".into(),
+                suppressed: None,
+            }
+        })
+        .collect();
+    findings.extend(expired);
+}
+
+/// (control, object) pairs each object control evaluated, for pass results.
+pub fn evaluated(inv: &Inventory, config: &Config) -> Vec<(&'static str, ObjectRef)> {
+    let mut out = Vec::new();
+    for obj in inv.objects() {
+        for c in eksguard_controls::all() {
+            if config.is_enabled(c.meta().id) && c.kinds().contains(&obj.kind.as_str()) {
+                out.push((c.meta().id, obj.obj_ref()));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,117 @@
+//! Turning the paths a user gives into inputs to read.
+
+use eksguard_core::InputError;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One thing to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    File(PathBuf),
+    /// `-`: standard input (e.g. `helm template … | eksguard scan -`).
+    Stdin,
+    /// A directory with a `kustomization.yaml`, rendered with `kubectl kustomize`.
+    Kustomize(PathBuf),
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::File(p) => write!(f, "{}", p.display()),
+            Input::Stdin => f.write_str("-"),
+            Input::Kustomize(p) => write!(f, "kustomize:{}", p.display()),
+        }
+    }
+}
+
+const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+fn is_manifest(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn has_kustomization(dir: &Path) -> bool {
+    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
+}
+
+/// Expands paths into inputs: `-` is stdin; a file is read whatever its
+/// extension; a directory is walked recursively for `.yaml`, `.yml` and
+/// `.json` (hidden directories and symlinked directories skipped, sorted for
+/// stable output), and a directory holding a kustomization is rendered
+/// rather than walked.
+pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Err(e) => errors.push(InputError::error(p.display().to_string(), format!("cannot read: {e}"))),
+            Ok(m) if m.is_dir() => walk(p, &mut inputs, &mut errors),
+            Ok(_) => inputs.push(Input::File(p.clone())),
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+    if has_kustomization(dir) {
+        inputs.push(Input::Kustomize(dir.to_path_buf()));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(InputError::error(dir.display().to_string(), format!("cannot list directory: {e}")));
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            if !name.to_string_lossy().starts_with('.') {
+                walk(&path, inputs, errors);
+            }
+        } else if (ft.is_file() || ft.is_symlink()) && is_manifest(&path) && path.is_file() {
+            inputs.push(Input::File(path));
+        }
+    }
+}
+
+/// Renders a kustomization with `kubectl kustomize` (or `kustomize build`).
+pub(crate) fn render_kustomization(dir: &Path) -> Result<Vec<u8>, InputError> {
+    let name = format!("kustomize:{}", dir.display());
+    let attempts: [(&str, &[&str]); 2] = [("kubectl", &["kustomize"]), ("kustomize", &["build"])];
+    for (program, args) in attempts {
+        match Command::new(program).args(args).arg(dir).output() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(InputError::error(&name, format!("cannot run {program}: {e}"))),
+            Ok(out) if out.status.success() => return Ok(out.stdout),
+            Ok(out) => {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                return Err(InputError::error(
+                    &name,
+                    format!("`{program} {}` failed: {}", args.join(" "), stderr.trim()),
+                ));
+            }
+        }
+    }
+    Err(InputError::error(
+        &name,
+        format!(
+            "{} has a kustomization; install kubectl (or kustomize) to render it, or render it yourself: `kubectl kustomize {} | eksguard scan -`",
+            dir.display(),
+            dir.display()
+        ),
+    ))
+}

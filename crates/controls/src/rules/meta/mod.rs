@@ -1,0 +1,3 @@
+//! Controls about eksguard's own configuration.
+
+pub mod expired_exception;

@@ -1,0 +1,5 @@
+//! One control per file, grouped by pillar.
+
+pub mod identity;
+pub mod images;
+pub mod meta;

@@ -1,0 +1,27 @@
+//! The CloudWatch Logs subscription-filter Lambda entry point, without the
+//! `lambda_runtime` dependency: the runtime glue only has to pass
+//! `event.awslogs.data` here and keep the [`Pipeline`] between invocations
+//! (a warm Lambda keeps correlation state across batches).
+
+use crate::detection::Detection;
+use crate::input::InputFormat;
+use crate::pipeline::Pipeline;
+
+/// Decodes one subscription payload (base64 of gzip of the subscription
+/// JSON, as Lambda receives it in `awslogs.data`; plain gzip or JSON are
+/// accepted too) and returns its detections in order. A payload that cannot
+/// be decoded is counted as unparseable in `state`'s summary rather than
+/// failing the invocation, so CloudWatch does not retry it forever.
+pub fn handle_subscription_payload(base64_gzip: &str, state: &mut Pipeline) -> Vec<Detection> {
+    let mut out = Vec::new();
+    let result = state.read(
+        "cloudwatch-subscription",
+        base64_gzip.as_bytes(),
+        InputFormat::Subscription,
+        &mut |d| out.push(d),
+    );
+    if let Err(e) = result {
+        state.note_unparseable("cloudwatch-subscription", e.to_string());
+    }
+    out
+}

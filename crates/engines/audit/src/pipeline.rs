@@ -1,0 +1,491 @@
+//! The streaming pipeline: decode → (parallel) parse + single-event rules →
+//! (sequential, input order) stage selection, de-duplication, correlation.
+
+use crate::config::{AuditConfig, Compiled};
+use crate::correlate::{Correlator, Facts, Hit};
+use crate::detection::{Detection, Summary};
+use crate::error::{ConfigError, Error};
+use crate::event::{Event, Stage};
+use crate::input::{self, InputFormat, Limits, Position, Rec};
+use crate::rules::{self, RULES};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::io::Read;
+use std::ops::Range;
+
+/// Tuning knobs; the defaults suit files and live streams alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Records parsed in parallel per batch. Bounds memory (one batch of
+    /// text is held at a time) and latency in follow mode.
+    pub batch_records: usize,
+    /// Parse batches on rayon's thread pool; `false` runs on the caller's
+    /// thread only (Lambda, single-core benchmarks).
+    pub parallel: bool,
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            batch_records: 4096,
+            parallel: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A streaming audit-log analyser. Feed it inputs in time order with
+/// [`Pipeline::read`] (or single messages with [`Pipeline::push_message`]),
+/// then call [`Pipeline::finish`]. Detections go to the sink in input order.
+/// Correlation state persists across inputs, so a log split in many files
+/// correlates as one.
+pub struct Pipeline {
+    cfg: Compiled,
+    enabled: Vec<bool>,
+    options: Options,
+    correlator: Correlator,
+    dedupe: Dedupe,
+    summary: Summary,
+    batch: Batch,
+    inputs: Vec<String>,
+    /// Per-stage counts of the current batch, folded into the summary after
+    /// it (a map update per event would show in profiles).
+    stage_counts: [u64; 5],
+}
+
+#[derive(Default)]
+struct Batch {
+    text: String,
+    items: Vec<Item>,
+}
+
+struct Item {
+    range: Range<usize>,
+    input: u32,
+    position: Position,
+}
+
+enum Outcome<'a> {
+    Unparseable(String),
+    Truncated,
+    Event(Judged<'a>),
+}
+
+struct Judged<'a> {
+    event: Event<'a>,
+    time: Option<i64>,
+    /// The stage this request is judged at (one per request).
+    selected: bool,
+    hits: Vec<(u16, String)>,
+    facts: Facts,
+}
+
+const TRUNCATED_MARK: &str = "[Truncated...]";
+
+impl Pipeline {
+    pub fn new(config: &AuditConfig) -> Result<Pipeline, ConfigError> {
+        Pipeline::with_options(config, Options::default())
+    }
+
+    pub fn with_options(config: &AuditConfig, options: Options) -> Result<Pipeline, ConfigError> {
+        let cfg = Compiled::new(config)?;
+        let enabled = RULES
+            .iter()
+            .map(|r| {
+                if config.disabled_rules.contains(r.id) {
+                    false
+                } else {
+                    r.default_enabled || config.enabled_rules.contains(r.id)
+                }
+            })
+            .collect();
+        Ok(Pipeline {
+            correlator: Correlator::new(&cfg),
+            dedupe: Dedupe::new(config.max_state_entries),
+            cfg,
+            enabled,
+            options: Options {
+                batch_records: options.batch_records.max(1),
+                ..options
+            },
+            summary: Summary::default(),
+            batch: Batch::default(),
+            inputs: Vec::new(),
+            stage_counts: [0; 5],
+        })
+    }
+
+    /// Whether a rule runs with this configuration.
+    pub fn is_enabled(&self, rule_id: &str) -> bool {
+        RULES
+            .iter()
+            .position(|r| r.id == rule_id)
+            .is_some_and(|i| self.enabled[i])
+    }
+
+    /// Entries currently held by the correlation tables and the duplicate
+    /// filter; bounded by `max_state_entries` per table.
+    pub fn state_entries(&self) -> usize {
+        self.correlator.entries() + self.dedupe.cur.len() + self.dedupe.prev.len()
+    }
+
+    /// Counters so far (batches still pending are not included).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Reads one input to its end. Bad records are counted, not fatal; an
+    /// `Err` means the input could not be read at all (what was decoded
+    /// before the error has been processed). Returns the format used.
+    pub fn read(
+        &mut self,
+        name: &str,
+        reader: impl Read,
+        format: InputFormat,
+        sink: &mut dyn FnMut(Detection),
+    ) -> Result<InputFormat, Error> {
+        self.summary.inputs += 1;
+        let input = self.input_id(name);
+        let limits = self.options.limits;
+        let result = input::decode(name, reader, format, limits, &mut |rec| {
+            self.push_rec(input, rec, sink)
+        });
+        self.flush(sink);
+        result
+    }
+
+    /// Adds one event text (for example a CloudWatch message from the live
+    /// reader). Processed when the batch fills or on [`Pipeline::flush`].
+    pub fn push_message(
+        &mut self,
+        input: &str,
+        text: &str,
+        position: Position,
+        sink: &mut dyn FnMut(Detection),
+    ) {
+        let id = self.input_id(input);
+        self.push_rec(id, Rec::Text(text, position), sink);
+    }
+
+    /// Records an undecodable payload against `input` (used by the Lambda
+    /// handler, where a bad payload must not fail the invocation).
+    pub(crate) fn note_unparseable(&mut self, input: &str, reason: String) {
+        self.summary.add_unparseable(input, Position::default(), reason);
+    }
+
+    /// Processes the pending batch.
+    pub fn flush(&mut self, sink: &mut dyn FnMut(Detection)) {
+        if self.batch.items.is_empty() {
+            return;
+        }
+        let mut batch = std::mem::take(&mut self.batch);
+        self.process(&batch, sink);
+        batch.text.clear();
+        batch.items.clear();
+        self.batch = batch;
+    }
+
+    /// Flushes and returns the final summary.
+    pub fn finish(mut self, sink: &mut dyn FnMut(Detection)) -> Summary {
+        self.flush(sink);
+        self.summary
+    }
+
+    fn input_id(&mut self, name: &str) -> u32 {
+        match self.inputs.iter().position(|n| n == name) {
+            Some(i) => i as u32,
+            None => {
+                self.inputs.push(name.to_string());
+                (self.inputs.len() - 1) as u32
+            }
+        }
+    }
+
+    fn push_rec(&mut self, input: u32, rec: Rec<'_>, sink: &mut dyn FnMut(Detection)) {
+        match rec {
+            Rec::Control => self.summary.control_messages += 1,
+            Rec::Bad(position, reason) => {
+                self.summary.records += 1;
+                let name = self.inputs[input as usize].clone();
+                self.summary.add_unparseable(&name, position, reason);
+            }
+            Rec::Text(text, position) => {
+                let start = self.batch.text.len();
+                self.batch.text.push_str(text);
+                self.batch.items.push(Item {
+                    range: start..self.batch.text.len(),
+                    input,
+                    position,
+                });
+                if self.batch.items.len() >= self.options.batch_records {
+                    self.flush(sink);
+                }
+            }
+        }
+    }
+
+    fn process(&mut self, batch: &Batch, sink: &mut dyn FnMut(Detection)) {
+        let cfg = &self.cfg;
+        let enabled = &self.enabled;
+        let judge = |it: &Item| judge(&batch.text[it.range.clone()], cfg, enabled);
+        let mut hits: Vec<Hit> = Vec::new();
+        if self.options.parallel && batch.items.len() > 64 {
+            let outcomes: Vec<Outcome<'_>> =
+                batch.items.par_iter().with_min_len(64).map(judge).collect();
+            for (item, outcome) in batch.items.iter().zip(outcomes) {
+                self.settle(item, outcome, &mut hits, sink);
+            }
+        } else {
+            // No intermediate vector on one thread: judge and settle each
+            // record in turn.
+            for item in &batch.items {
+                let outcome = judge(item);
+                self.settle(item, outcome, &mut hits, sink);
+            }
+        }
+        for (i, n) in self.stage_counts.iter_mut().enumerate() {
+            if *n > 0 {
+                *self.summary.stages.entry(Stage::ALL[i].as_str()).or_default() += *n;
+                *n = 0;
+            }
+        }
+    }
+
+    /// The sequential half: counters, stage selection, de-duplication,
+    /// detections of single-event rules, then correlation.
+    fn settle(
+        &mut self,
+        item: &Item,
+        outcome: Outcome<'_>,
+        hits: &mut Vec<Hit>,
+        sink: &mut dyn FnMut(Detection),
+    ) {
+        self.summary.records += 1;
+        let judged = match outcome {
+            Outcome::Unparseable(reason) => {
+                let name = &self.inputs[item.input as usize];
+                self.summary.add_unparseable(name, item.position, reason);
+                return;
+            }
+            Outcome::Truncated => {
+                let name = &self.inputs[item.input as usize];
+                self.summary.add_truncated(name, item.position);
+                return;
+            }
+            Outcome::Event(j) => j,
+        };
+        let ev = &judged.event;
+        self.summary.events += 1;
+        self.stage_counts[ev.stage.index()] += 1;
+        if !judged.selected {
+            return;
+        }
+        match self.dedupe.check(ev) {
+            Seen::Duplicate => {
+                self.summary.duplicates += 1;
+                return;
+            }
+            Seen::OtherStage => return,
+            Seen::New => {}
+        }
+        self.summary.evaluated += 1;
+        for (rule, message) in judged.hits {
+            let d = self.detection(&RULES[rule as usize], ev, message, Vec::new(), item);
+            self.summary.count_detection(&d);
+            sink(d);
+        }
+        hits.clear();
+        let en = &self.enabled;
+        let enabled = |id: &str| RULES.iter().position(|r| r.id == id).is_some_and(|i| en[i]);
+        self.correlator
+            .observe(ev, judged.time, &judged.facts, &self.cfg, enabled, hits);
+        for hit in hits.drain(..) {
+            if let Some(rule) = rules::find(hit.rule) {
+                let d = self.detection(rule, ev, hit.message, hit.related, item);
+                self.summary.count_detection(&d);
+                sink(d);
+            }
+        }
+    }
+
+    fn detection(
+        &self,
+        rule: &'static rules::Rule,
+        ev: &Event<'_>,
+        message: String,
+        mut audit_ids: Vec<String>,
+        item: &Item,
+    ) -> Detection {
+        if let Some(id) = ev.audit_id.as_deref() {
+            audit_ids.push(id.to_string());
+        }
+        let mut user = ev.username().to_string();
+        if let Some(imp) = ev.impersonated_user.as_ref().and_then(|u| u.username.as_deref()) {
+            user.push_str(" (as ");
+            user.push_str(imp);
+            user.push(')');
+        }
+        Detection {
+            rule: rule.id,
+            severity: rule.severity,
+            timestamp: ev.timestamp().to_string(),
+            audit_ids,
+            user,
+            source_ip: ev.source_ip.as_deref().unwrap_or("").to_string(),
+            verb: ev.verb().to_string(),
+            object: ev.object_display(),
+            message,
+            title: rule.title,
+            technique: rule.technique.id,
+            input: self.inputs[item.input as usize].clone(),
+            position: item.position,
+        }
+    }
+}
+
+/// Parse, pick the stage, run single-event rules and extract correlation
+/// facts: everything that needs no state, so it runs in parallel.
+fn judge<'a>(text: &'a str, cfg: &Compiled, enabled: &[bool]) -> Outcome<'a> {
+    if text.trim_end().ends_with(TRUNCATED_MARK) {
+        return Outcome::Truncated;
+    }
+    let event = match Event::parse(text) {
+        Ok(e) => e,
+        Err(e) => return Outcome::Unparseable(format!("not an audit event: {e}")),
+    };
+    let selected = match event.stage {
+        Stage::ResponseComplete => true,
+        // exec/attach/port-forward are judged when the session starts; their
+        // ResponseComplete arrives at its end (and is then a second stage of
+        // an already-judged request).
+        Stage::ResponseStarted => event.is_streaming_subresource(),
+        _ => false,
+    };
+    let mut hits = Vec::new();
+    let mut facts = Facts::default();
+    if selected {
+        rules::evaluate(&event, cfg, enabled, &mut hits);
+        facts = Facts::extract(&event);
+    }
+    Outcome::Event(Judged {
+        time: event.time_micros(),
+        event,
+        selected,
+        hits,
+        facts,
+    })
+}
+
+enum Seen {
+    New,
+    /// A second judged stage of a request already judged (the
+    /// ResponseComplete of an exec): expected, not a duplicate.
+    OtherStage,
+    /// The same auditID and stage again.
+    Duplicate,
+}
+
+/// Remembers which stages of which auditIDs were judged. Two generations of
+/// at most `cap / 2` entries each: when the current one fills it becomes the
+/// previous one and the oldest generation is dropped, so memory is bounded
+/// and duplicates are caught as long as they are within about `cap / 2`
+/// requests of each other (overlapping exports and retried deliveries are).
+struct Dedupe {
+    cur: IdMap,
+    prev: IdMap,
+    half: usize,
+}
+
+impl Dedupe {
+    fn new(cap: usize) -> Self {
+        Dedupe {
+            cur: IdMap::default(),
+            prev: IdMap::default(),
+            half: (cap / 2).max(1),
+        }
+    }
+
+    fn check(&mut self, ev: &Event<'_>) -> Seen {
+        let Some(id) = ev.audit_id.as_deref() else {
+            return Seen::New;
+        };
+        let key = audit_key(id);
+        let bit = 1u8 << ev.stage.index();
+        let old = self
+            .cur
+            .get(&key)
+            .or_else(|| self.prev.get(&key))
+            .copied()
+            .unwrap_or(0);
+        if old & bit != 0 {
+            return Seen::Duplicate;
+        }
+        if self.cur.len() >= self.half && !self.cur.contains_key(&key) {
+            self.prev = std::mem::take(&mut self.cur);
+        }
+        self.cur.insert(key, old | bit);
+        if old != 0 { Seen::OtherStage } else { Seen::New }
+    }
+}
+
+/// auditIDs are random UUIDs (or hashed), so a multiply-fold is as good as
+/// SipHash here and several times cheaper.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        let folded = (v as u64) ^ ((v >> 64) as u64);
+        self.0 = (folded ^ (folded >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    }
+}
+
+type IdMap = HashMap<u128, u8, BuildHasherDefault<IdHasher>>;
+
+/// A UUID auditID packed into 128 bits; anything else hashed.
+fn audit_key(id: &str) -> u128 {
+    let mut v: u128 = 0;
+    let mut digits = 0;
+    for c in id.bytes() {
+        match (c as char).to_digit(16) {
+            Some(d) => {
+                v = (v << 4) | u128::from(d);
+                digits += 1;
+            }
+            None if c == b'-' => {}
+            None => {
+                digits = 0;
+                break;
+            }
+        }
+    }
+    if digits == 32 && id.len() == 36 {
+        return v;
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    // The top bit keeps hashed keys apart from UUIDs of version < 8.
+    (u128::from(h.finish()) << 64) | (1u128 << 63) | id.len() as u128
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_keys_are_exact() {
+        let a = audit_key("0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011");
+        assert_eq!(a, 0x0f1e2d3c_4b5a_6978_8a9b_acbdcedf0011);
+        assert_ne!(audit_key("abc"), audit_key("abd"));
+    }
+}
