@@ -18,6 +18,8 @@ static ALL: &[&dyn Control] = &[
     &images::image_not_pinned::ImageNotPinned,
     &images::image_latest_tag::ImageLatestTag,
     &images::image_registry_not_allowed::ImageRegistryNotAllowed,
+    // Pod security (issue #3).
+    // AWS side (issue #5): networking, logging, data, patching, Auto Mode, access.
 ];
 
 /// Every control.

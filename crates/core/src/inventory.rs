@@ -11,6 +11,8 @@ pub struct Inventory {
     objects: Vec<Object>,
     by_kind: HashMap<(String, String), Vec<usize>>,
     namespaces: HashMap<String, usize>,
+    /// The AWS side, when a live account or a snapshot was scanned.
+    pub aws: Option<crate::aws::AwsFacts>,
 }
 
 impl Inventory {

@@ -4,6 +4,7 @@
 //! every node; engines and controls turn them into [`Finding`]s; outputs
 //! render findings. Nothing in this crate does I/O.
 
+pub mod aws;
 mod finding;
 mod inventory;
 mod meta;

@@ -91,8 +91,66 @@ fn pos_of(span: &Span) -> Pos {
     }
 }
 
+/// How many under-indented quoted-scalar lines [`parse`] will re-indent.
+const MAX_REINDENTS: usize = 32;
+
 /// Parses a whole stream of YAML documents.
+///
+/// go-yaml (libyaml's scanner) does not check the indentation of the
+/// continuation lines of a multi-line quoted scalar; saphyr does, so a
+/// `config: '{ … }'` whose closing line sits at the key's indentation is read
+/// by kubectl but refused here. Leading white space of those lines is folded
+/// away, so indenting them changes neither the value nor any line number:
+/// when saphyr reports exactly that error, the line is indented one more
+/// space and the stream parsed again (a bounded number of times).
 pub fn parse(text: &str, limits: Limits) -> Parsed {
+    let mut parsed = parse_once(text, limits);
+    let mut patched: Option<String> = None;
+    for _ in 0..MAX_REINDENTS {
+        let Some(line) = parsed
+            .issues
+            .iter()
+            .find(|i| i.fatal && i.message.ends_with("invalid indentation in quoted scalar"))
+            .map(|i| i.pos.line as usize)
+        else {
+            break;
+        };
+        let current = patched.as_deref().unwrap_or(text);
+        let Some(next) = indent_line(current, line) else { break };
+        parsed = parse_once(&next, limits);
+        patched = Some(next);
+    }
+    parsed
+}
+
+/// saphyr reports this error at the line where the quoted scalar starts.
+/// The offending line is the first later line indented no deeper than that
+/// one; returns `text` with it indented one column deeper than the start.
+fn indent_line(text: &str, start_line: usize) -> Option<String> {
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
+    let mut offset = 0;
+    let mut base = None;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        let n = i + 1;
+        if n == start_line {
+            base = Some(indent(l));
+        } else if let Some(b) = base
+            && n > start_line
+            && !l.trim().is_empty()
+            && indent(l) <= b
+        {
+            let mut out = String::with_capacity(text.len() + b + 1);
+            out.push_str(&text[..offset]);
+            out.push_str(&" ".repeat(b + 1));
+            out.push_str(&text[offset + indent(l)..]);
+            return Some(out);
+        }
+        offset += l.len();
+    }
+    None
+}
+
+fn parse_once(text: &str, limits: Limits) -> Parsed {
     let mut out = Parsed::default();
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -661,6 +719,14 @@ mod tests {
         let p = parse(&text, Limits::default());
         assert!(p.documents.is_empty());
         assert!(!p.issues.is_empty());
+    }
+
+    #[test]
+    fn under_indented_quoted_scalar_lines_read_as_go_yaml_reads_them() {
+        let v = one("spec:\n  config: '{\n    \"a\": 1\n  }'\n  next: 2\n");
+        assert_eq!(v, json!({"spec": {"config": "{ \"a\": 1 }", "next": 2}}));
+        let v = one("config: \"a\nb\"\n");
+        assert_eq!(v, json!({"config": "a b"}));
     }
 
     #[test]

@@ -223,7 +223,10 @@ impl Compiled {
             }
         }
         for (name, v) in [
-            ("secrets_namespace_threshold", cfg.secrets_namespace_threshold),
+            (
+                "secrets_namespace_threshold",
+                cfg.secrets_namespace_threshold,
+            ),
             ("probe_denials", cfg.probe_denials),
             ("max_state_entries", cfg.max_state_entries),
         ] {
@@ -279,7 +282,10 @@ mod tests {
             "*.dkr.ecr.*.amazonaws.com/eks/kube-proxy",
             "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy"
         ));
-        assert!(!wildcard("*.dkr.ecr.*.amazonaws.com/eks/kube-proxy", "evil.io/eks/kube-proxy"));
+        assert!(!wildcard(
+            "*.dkr.ecr.*.amazonaws.com/eks/kube-proxy",
+            "evil.io/eks/kube-proxy"
+        ));
         assert!(wildcard("a*", "a"));
         assert!(!wildcard("a", "ab"));
     }
@@ -288,7 +294,10 @@ mod tests {
     fn repositories() {
         assert_eq!(image_repository("nginx:1.25"), "nginx");
         assert_eq!(image_repository("reg:5000/app"), "reg:5000/app");
-        assert_eq!(image_repository("reg:5000/app:v1@sha256:ab"), "reg:5000/app");
+        assert_eq!(
+            image_repository("reg:5000/app:v1@sha256:ab"),
+            "reg:5000/app"
+        );
     }
 
     #[test]
@@ -296,10 +305,14 @@ mod tests {
         let c = Compiled::new(&AuditConfig::default()).unwrap();
         assert!(c.allowed.matches("eks:addon-manager"));
         assert!(c.allowed.matches("system:node:ip-10-0-1-2.ec2.internal"));
-        assert!(c
-            .allowed
-            .matches("system:serviceaccount:kube-system:replicaset-controller"));
-        assert!(!c.allowed.matches("system:serviceaccount:kube-system:coredns"));
+        assert!(
+            c.allowed
+                .matches("system:serviceaccount:kube-system:replicaset-controller")
+        );
+        assert!(
+            !c.allowed
+                .matches("system:serviceaccount:kube-system:coredns")
+        );
         assert!(!c.allowed.matches("system:anonymous"));
     }
 
@@ -309,6 +322,9 @@ mod tests {
             disabled_rules: ["AUD-999".to_string()].into(),
             ..AuditConfig::default()
         };
-        assert!(matches!(Compiled::new(&cfg), Err(ConfigError::UnknownRule(_))));
+        assert!(matches!(
+            Compiled::new(&cfg),
+            Err(ConfigError::UnknownRule(_))
+        ));
     }
 }

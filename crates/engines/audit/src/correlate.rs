@@ -11,7 +11,7 @@ use crate::config::Compiled;
 use crate::event::Event;
 use crate::objects;
 use crate::rules::{
-    aud101_exec_privileged_pod, aud102_secrets_spread, aud103_token_outside_cluster,
+    Ctx, aud101_exec_privileged_pod, aud102_secrets_spread, aud103_token_outside_cluster,
     aud104_binding_used, aud105_permission_probing, is_sensitive_host_path,
 };
 use std::borrow::Borrow;
@@ -110,19 +110,17 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
-    pub fn extract(ev: &Event<'_>) -> Facts {
+    /// Reuses the bodies the rules already parsed through `cx`.
+    pub fn extract(cx: &Ctx<'_, '_>) -> Facts {
+        let ev = cx.ev;
         let mut f = Facts::default();
         match (ev.resource(), ev.verb()) {
-            ("pods", "create") if ev.subresource().is_empty() && ev.succeeded() => {
-                let Some(body) = ev.request_object else {
-                    return f;
-                };
-                let Some((meta, spec)) = objects::pod_spec_of("pods", body.get()) else {
+            ("pods", "create") if ev.succeeded() => {
+                let Some((meta, spec)) = cx.created_pod() else {
                     return f;
                 };
                 let mut why = Vec::new();
-                let privileged = spec.privileged_containers();
-                if !privileged.is_empty() {
+                if !spec.privileged_containers().is_empty() {
                     why.push("privileged".to_string());
                 }
                 for p in spec.host_paths().filter(|p| is_sensitive_host_path(p)) {
@@ -138,7 +136,8 @@ impl Facts {
                     Some(ev.name().to_string())
                 } else {
                     meta.name
-                        .map(|n| n.into_owned())
+                        .as_deref()
+                        .map(str::to_string)
                         .or_else(|| response_name(ev))
                 };
                 if let Some(name) = name {
@@ -147,10 +146,7 @@ impl Facts {
                 }
             }
             ("rolebindings" | "clusterrolebindings", "create" | "update") if ev.succeeded() => {
-                let Some(body) = ev.request_object else {
-                    return f;
-                };
-                if let Ok(b) = serde_json::from_str::<objects::BindingBody<'_>>(body.get()) {
+                if let Some(b) = cx.written_binding() {
                     f.binding_subjects = b
                         .subjects
                         .iter()
@@ -223,7 +219,11 @@ impl Correlator {
 
     /// Total entries held across the correlation tables.
     pub fn entries(&self) -> usize {
-        self.exec.len() + self.secrets.len() + self.token.len() + self.binding.len() + self.probe.len()
+        self.exec.len()
+            + self.secrets.len()
+            + self.token.len()
+            + self.binding.len()
+            + self.probe.len()
     }
 
     pub fn observe(
@@ -249,8 +249,7 @@ impl Correlator {
             cfg,
         };
         let rule_ok = |id: &str| {
-            enabled(id)
-                && (cfg.rule_allowed.is_empty() || !cfg.allowed_for(id, ev.username()))
+            enabled(id) && (cfg.rule_allowed.is_empty() || !cfg.allowed_for(id, ev.username()))
         };
         if rule_ok(aud101_exec_privileged_pod::RULE.id) {
             self.exec.observe(&seen, out);

@@ -1,6 +1,5 @@
 //! What the engine reports: detections and a run summary.
 
-use crate::event::Stage;
 use crate::input::Position;
 use eksguard_core::Severity;
 use serde::Serialize;
@@ -79,10 +78,6 @@ impl Summary {
     /// The highest severity detected, for `--fail-on`.
     pub fn max_severity(&self) -> Option<Severity> {
         self.detections.keys().next_back().copied()
-    }
-
-    pub(crate) fn count_stage(&mut self, stage: Stage) {
-        *self.stages.entry(stage.as_str()).or_default() += 1;
     }
 
     pub(crate) fn count_detection(&mut self, d: &Detection) {

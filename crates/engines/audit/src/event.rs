@@ -5,8 +5,8 @@
 //! when it needs them: most events are `get`/`list`/`watch` at `Metadata`
 //! level and never pay for a body parse.
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
@@ -15,13 +15,14 @@ type Str<'a> = Cow<'a, str>;
 
 /// The audit stage an event was emitted at. Each request is logged once per
 /// stage, so rules must pick one stage per request (see [`crate::Pipeline`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Stage {
     RequestReceived,
     ResponseStarted,
     ResponseComplete,
     Panic,
     /// Missing or unknown stage value.
+    #[default]
     Other,
 }
 
@@ -62,7 +63,7 @@ impl Stage {
 /// `user` / `impersonatedUser` of an event.
 #[derive(Debug, Default, Deserialize)]
 pub struct UserInfo<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub username: Option<Str<'a>>,
     /// The raw JSON array, searched on demand: collecting it would cost an
     /// allocation per event and most rules never look at groups.
@@ -74,15 +75,15 @@ pub struct UserInfo<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub resource: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub namespace: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub subresource: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub api_group: Option<Str<'a>>,
 }
 
@@ -114,17 +115,27 @@ impl Annotations<'_> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub kind: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub level: Option<Str<'a>>,
-    #[serde(borrow, default, rename = "auditID")]
+    #[serde(
+        borrow,
+        default,
+        rename = "auditID",
+        deserialize_with = "crate::event::opt_cow"
+    )]
     pub audit_id: Option<Str<'a>>,
     #[serde(default, deserialize_with = "de_stage")]
     pub stage: Stage,
-    #[serde(borrow, default, rename = "requestURI")]
+    #[serde(
+        borrow,
+        default,
+        rename = "requestURI",
+        deserialize_with = "crate::event::opt_cow"
+    )]
     pub request_uri: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub verb: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub user: UserInfo<'a>,
@@ -136,7 +147,7 @@ pub struct Event<'a> {
     /// one is what the server (or the EKS front end) observed.
     #[serde(borrow, default, rename = "sourceIPs", deserialize_with = "de_last")]
     pub source_ip: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub user_agent: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub object_ref: Option<ObjectRef<'a>>,
@@ -146,18 +157,12 @@ pub struct Event<'a> {
     pub request_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub response_object: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub request_received_timestamp: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub stage_timestamp: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "de_annotations")]
     pub annotations: Annotations<'a>,
-}
-
-impl Default for Stage {
-    fn default() -> Self {
-        Stage::Other
-    }
 }
 
 impl<'a> Event<'a> {
@@ -181,19 +186,34 @@ impl<'a> Event<'a> {
         self.verb.as_deref().unwrap_or("")
     }
     pub fn resource(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.resource.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.resource.as_deref())
+            .unwrap_or("")
     }
     pub fn subresource(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.subresource.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.subresource.as_deref())
+            .unwrap_or("")
     }
     pub fn namespace(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.namespace.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.namespace.as_deref())
+            .unwrap_or("")
     }
     pub fn name(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.name.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.name.as_deref())
+            .unwrap_or("")
     }
     pub fn api_group(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.api_group.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.api_group.as_deref())
+            .unwrap_or("")
     }
     pub fn code(&self) -> Option<i64> {
         self.response_status.as_ref().and_then(|s| s.code)
@@ -218,8 +238,8 @@ impl<'a> Event<'a> {
         let raw = raw.get();
         let mut rest = raw;
         while let Some(i) = rest.find(group) {
-            let before = rest[..i].as_bytes().last().copied();
-            let after = rest[i + group.len()..].as_bytes().first().copied();
+            let before = rest.as_bytes()[..i].last().copied();
+            let after = rest.as_bytes().get(i + group.len()).copied();
             if before == Some(b'"') && after == Some(b'"') {
                 return true;
             }
@@ -262,8 +282,7 @@ impl<'a> Event<'a> {
     /// exec, attach and port-forward: long-running requests whose
     /// `ResponseComplete` only arrives when the session ends.
     pub fn is_streaming_subresource(&self) -> bool {
-        self.resource() == "pods"
-            && matches!(self.subresource(), "exec" | "attach" | "portforward")
+        self.resource() == "pods" && matches!(self.subresource(), "exec" | "attach" | "portforward")
     }
 }
 
@@ -294,16 +313,54 @@ fn de_last<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::
     d.deserialize_any(Last)
 }
 
-/// A `Cow<str>` that borrows when possible (serde's blanket `Cow` impl
-/// always allocates).
+/// A `Cow<str>` that borrows when possible: serde's derive only borrows for
+/// a bare `Cow<str>` field, and `Option<Cow<str>>` or a `Cow` inside a
+/// sequence would allocate for every string of every event.
 struct Borrowed<'a>(Cow<'a, str>);
+
+struct CowVisitor;
+
+impl<'de> Visitor<'de> for CowVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
 
 impl<'de> Deserialize<'de> for Borrowed<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct W<'a>(#[serde(borrow)] Cow<'a, str>);
-        W::deserialize(d).map(|w| Borrowed(w.0))
+        d.deserialize_str(CowVisitor).map(Borrowed)
     }
+}
+
+/// `deserialize_with` helper for `Option<Cow<str>>` fields that borrows.
+pub(crate) fn opt_cow<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct Opt;
+    impl<'de> Visitor<'de> for Opt {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(CowVisitor).map(Some)
+        }
+    }
+    d.deserialize_option(Opt)
 }
 
 fn de_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Annotations<'de>, D::Error> {
@@ -436,6 +493,20 @@ mod tests {
         let ev = Event::parse(line).unwrap();
         assert!(ev.in_group("system:authenticated"));
         assert!(!ev.in_group("system:unauthenticated"));
+    }
+
+    #[test]
+    fn unescaped_strings_are_borrowed() {
+        let line = r#"{"verb":"get","requestURI":"/a\u0026b","objectRef":{"name":"x"}}"#;
+        let ev = Event::parse(line).unwrap();
+        assert!(matches!(ev.verb, Some(Cow::Borrowed("get"))));
+        assert!(matches!(
+            ev.object_ref.as_ref().unwrap().name,
+            Some(Cow::Borrowed("x"))
+        ));
+        // Escaped text has to be decoded into an owned string.
+        assert!(matches!(ev.request_uri.as_deref(), Some("/a&b")));
+        assert!(matches!(ev.request_uri, Some(Cow::Owned(_))));
     }
 
     #[test]

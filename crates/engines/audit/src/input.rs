@@ -14,7 +14,9 @@ use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 
 /// How an input is encoded. `Auto` sniffs the first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputFormat {
     #[default]
@@ -180,7 +182,9 @@ pub(crate) fn sniff(head: &[u8]) -> InputFormat {
     if probe.contains("\"logEvents\":") || probe.contains("\"messageType\":") {
         return InputFormat::Subscription;
     }
-    if probe.contains("\"kind\":\"EventList\"") && !compact(first_line).contains("\"kind\":\"Event\"") {
+    if probe.contains("\"kind\":\"EventList\"")
+        && !compact(first_line).contains("\"kind\":\"Event\"")
+    {
         return InputFormat::EventList;
     }
     InputFormat::JsonLines
@@ -229,7 +233,10 @@ fn json_lines(
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => emit(Rec::Text(text, pos)),
-            Err(e) => emit(Rec::Bad(pos, format!("invalid UTF-8 at byte {}", e.valid_up_to()))),
+            Err(e) => emit(Rec::Bad(
+                pos,
+                format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            )),
         }
     }
 }
@@ -342,7 +349,7 @@ fn event_list(doc: &[u8], emit: &mut dyn FnMut(Rec<'_>)) {
 
 #[derive(Deserialize)]
 struct CwEvent<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     message: Option<Cow<'a, str>>,
 }
 
@@ -374,7 +381,7 @@ fn subscription_docs(doc: &[u8], emit: &mut dyn FnMut(Rec<'_>)) {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Payload<'a> {
-        #[serde(borrow, default)]
+        #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
         message_type: Option<Cow<'a, str>>,
         #[serde(borrow, default)]
         log_events: Vec<CwEvent<'a>>,
@@ -392,7 +399,10 @@ fn subscription_docs(doc: &[u8], emit: &mut dyn FnMut(Rec<'_>)) {
 /// Strips base64 and gzip layers from a subscription payload.
 pub(crate) fn unwrap_payload(name: &str, doc: Vec<u8>, limits: Limits) -> Result<Vec<u8>, Error> {
     let trimmed = doc.trim_ascii();
-    let doc = if !trimmed.is_empty() && !matches!(trimmed[0], b'{' | b'[') && !trimmed.starts_with(&GZIP_MAGIC) {
+    let doc = if !trimmed.is_empty()
+        && !matches!(trimmed[0], b'{' | b'[')
+        && !trimmed.starts_with(&GZIP_MAGIC)
+    {
         base64_decode(trimmed).map_err(|offset| Error::Base64 {
             input: name.to_string(),
             offset,
@@ -456,7 +466,10 @@ mod tests {
 
     #[test]
     fn sniffing() {
-        assert_eq!(sniff(br#"{"kind":"Event","auditID":"x"}"#), InputFormat::JsonLines);
+        assert_eq!(
+            sniff(br#"{"kind":"Event","auditID":"x"}"#),
+            InputFormat::JsonLines
+        );
         assert_eq!(sniff(b"{\n  \"events\": [\n"), InputFormat::FilterLogEvents);
         assert_eq!(
             sniff(br#"{"messageType":"DATA_MESSAGE","owner":"1","logEvents":[]}"#),

@@ -74,7 +74,5 @@ pub use event::{Event, ObjectRef, Stage, UserInfo};
 pub use input::{InputFormat, Limits, Position};
 pub use lambda::handle_subscription_payload;
 pub use pipeline::{Options, Pipeline};
-pub use render::{
-    OutputFormat, Renderer, write_json, write_jsonl, write_summary, write_table,
-};
+pub use render::{OutputFormat, Renderer, write_json, write_jsonl, write_summary, write_table};
 pub use rules::{Doc, RULES, Rule, RuleKind, Technique};

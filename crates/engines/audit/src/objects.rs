@@ -9,9 +9,9 @@ type Str<'a> = Cow<'a, str>;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Meta<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub generate_name: Option<Str<'a>>,
 }
 
@@ -25,9 +25,9 @@ pub(crate) struct SecurityContext {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Container<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub image: Option<Str<'a>>,
     #[serde(default)]
     pub security_context: Option<SecurityContext>,
@@ -35,7 +35,7 @@ pub(crate) struct Container<'a> {
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct HostPath<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub path: Option<Str<'a>>,
 }
 
@@ -140,8 +140,13 @@ pub(crate) fn pod_spec_of<'a>(resource: &str, body: &'a str) -> Option<(Meta<'a>
             let p: Pod<'a> = serde_json::from_str(body).ok()?;
             Some((p.metadata, p.spec?))
         }
-        "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "jobs"
-        | "replicationcontrollers" | "cronjobs" => {
+        "deployments"
+        | "replicasets"
+        | "statefulsets"
+        | "daemonsets"
+        | "jobs"
+        | "replicationcontrollers"
+        | "cronjobs" => {
             let w: Workload<'a> = serde_json::from_str(body).ok()?;
             let spec = w.spec?;
             let spec = match spec.job_template {
@@ -171,11 +176,11 @@ pub(crate) struct RoleBody<'a> {
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Subject<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub kind: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub namespace: Option<Str<'a>>,
 }
 
@@ -198,7 +203,7 @@ impl Subject<'_> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RoleRef<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub name: Option<Str<'a>>,
 }
 
@@ -241,7 +246,12 @@ pub(crate) struct ServicePort {
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ServiceSpec<'a> {
-    #[serde(borrow, default, rename = "type")]
+    #[serde(
+        borrow,
+        default,
+        rename = "type",
+        deserialize_with = "crate::event::opt_cow"
+    )]
     pub type_: Option<Str<'a>>,
     #[serde(default)]
     pub ports: Vec<ServicePort>,

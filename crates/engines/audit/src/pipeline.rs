@@ -67,6 +67,9 @@ struct Item {
     position: Position,
 }
 
+// Nearly every record is an Event; boxing it would add an allocation per
+// event on the hot path to shrink the rare variants.
+#[allow(clippy::large_enum_variant)]
 enum Outcome<'a> {
     Unparseable(String),
     Truncated,
@@ -172,7 +175,8 @@ impl Pipeline {
     /// Records an undecodable payload against `input` (used by the Lambda
     /// handler, where a bad payload must not fail the invocation).
     pub(crate) fn note_unparseable(&mut self, input: &str, reason: String) {
-        self.summary.add_unparseable(input, Position::default(), reason);
+        self.summary
+            .add_unparseable(input, Position::default(), reason);
     }
 
     /// Processes the pending batch.
@@ -227,13 +231,15 @@ impl Pipeline {
     }
 
     fn process(&mut self, batch: &Batch, sink: &mut dyn FnMut(Detection)) {
-        let cfg = &self.cfg;
-        let enabled = &self.enabled;
-        let judge = |it: &Item| judge(&batch.text[it.range.clone()], cfg, enabled);
         let mut hits: Vec<Hit> = Vec::new();
         if self.options.parallel && batch.items.len() > 64 {
-            let outcomes: Vec<Outcome<'_>> =
-                batch.items.par_iter().with_min_len(64).map(judge).collect();
+            let (cfg, enabled) = (&self.cfg, &self.enabled);
+            let outcomes: Vec<Outcome<'_>> = batch
+                .items
+                .par_iter()
+                .with_min_len(64)
+                .map(|it| judge(&batch.text[it.range.clone()], cfg, enabled))
+                .collect();
             for (item, outcome) in batch.items.iter().zip(outcomes) {
                 self.settle(item, outcome, &mut hits, sink);
             }
@@ -241,13 +247,17 @@ impl Pipeline {
             // No intermediate vector on one thread: judge and settle each
             // record in turn.
             for item in &batch.items {
-                let outcome = judge(item);
+                let outcome = judge(&batch.text[item.range.clone()], &self.cfg, &self.enabled);
                 self.settle(item, outcome, &mut hits, sink);
             }
         }
         for (i, n) in self.stage_counts.iter_mut().enumerate() {
             if *n > 0 {
-                *self.summary.stages.entry(Stage::ALL[i].as_str()).or_default() += *n;
+                *self
+                    .summary
+                    .stages
+                    .entry(Stage::ALL[i].as_str())
+                    .or_default() += *n;
                 *n = 0;
             }
         }
@@ -322,7 +332,11 @@ impl Pipeline {
             audit_ids.push(id.to_string());
         }
         let mut user = ev.username().to_string();
-        if let Some(imp) = ev.impersonated_user.as_ref().and_then(|u| u.username.as_deref()) {
+        if let Some(imp) = ev
+            .impersonated_user
+            .as_ref()
+            .and_then(|u| u.username.as_deref())
+        {
             user.push_str(" (as ");
             user.push_str(imp);
             user.push(')');
@@ -366,8 +380,9 @@ fn judge<'a>(text: &'a str, cfg: &Compiled, enabled: &[bool]) -> Outcome<'a> {
     let mut hits = Vec::new();
     let mut facts = Facts::default();
     if selected {
-        rules::evaluate(&event, cfg, enabled, &mut hits);
-        facts = Facts::extract(&event);
+        let cx = rules::Ctx::new(&event, cfg);
+        rules::evaluate(&cx, enabled, &mut hits);
+        facts = Facts::extract(&cx);
     }
     Outcome::Event(Judged {
         time: event.time_micros(),
@@ -426,7 +441,11 @@ impl Dedupe {
             self.prev = std::mem::take(&mut self.cur);
         }
         self.cur.insert(key, old | bit);
-        if old != 0 { Seen::OtherStage } else { Seen::New }
+        if old != 0 {
+            Seen::OtherStage
+        } else {
+            Seen::New
+        }
     }
 }
 
@@ -441,7 +460,8 @@ impl Hasher for IdHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
     fn write_u128(&mut self, v: u128) {

@@ -21,7 +21,9 @@ impl std::str::FromStr for OutputFormat {
             "table" => Ok(OutputFormat::Table),
             "jsonl" => Ok(OutputFormat::Jsonl),
             "json" => Ok(OutputFormat::Json),
-            other => Err(format!("unknown output format `{other}` (expected table, jsonl or json)")),
+            other => Err(format!(
+                "unknown output format `{other}` (expected table, jsonl or json)"
+            )),
         }
     }
 }
@@ -33,13 +35,23 @@ pub fn write_jsonl(w: &mut impl Write, d: &Detection) -> io::Result<()> {
 }
 
 /// Writes `{"detections": [...], "summary": {...}}`.
-pub fn write_json(w: &mut impl Write, detections: &[Detection], summary: &Summary) -> io::Result<()> {
+pub fn write_json(
+    w: &mut impl Write,
+    detections: &[Detection],
+    summary: &Summary,
+) -> io::Result<()> {
     #[derive(Serialize)]
     struct Report<'a> {
         detections: &'a [Detection],
         summary: &'a Summary,
     }
-    serde_json::to_writer_pretty(&mut *w, &Report { detections, summary })?;
+    serde_json::to_writer_pretty(
+        &mut *w,
+        &Report {
+            detections,
+            summary,
+        },
+    )?;
     w.write_all(b"\n")
 }
 
@@ -48,7 +60,16 @@ pub fn write_table(w: &mut impl Write, detections: &[Detection]) -> io::Result<(
     if detections.is_empty() {
         return writeln!(w, "No detections.");
     }
-    let header = ["SEVERITY", "RULE", "TIME", "USER", "SOURCE IP", "VERB", "OBJECT", "MESSAGE"];
+    let header = [
+        "SEVERITY",
+        "RULE",
+        "TIME",
+        "USER",
+        "SOURCE IP",
+        "VERB",
+        "OBJECT",
+        "MESSAGE",
+    ];
     let rows: Vec<[String; 8]> = detections
         .iter()
         .map(|d| {
@@ -78,7 +99,10 @@ pub fn write_table(w: &mut impl Write, detections: &[Detection]) -> io::Result<(
     };
     line(w, header)?;
     for r in &rows {
-        line(w, [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]].map(|s| s.as_str()))?;
+        line(
+            w,
+            [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]].map(|s| s.as_str()),
+        )?;
     }
     Ok(())
 }
@@ -88,7 +112,14 @@ pub fn write_summary(w: &mut impl Write, s: &Summary) -> io::Result<()> {
     write!(
         w,
         "audit: {} input(s), {} records, {} events ({} judged), {} duplicates skipped, {} truncated, {} unparseable, {} control messages\n  stages:",
-        s.inputs, s.records, s.events, s.evaluated, s.duplicates, s.truncated, s.unparseable, s.control_messages
+        s.inputs,
+        s.records,
+        s.events,
+        s.evaluated,
+        s.duplicates,
+        s.truncated,
+        s.unparseable,
+        s.control_messages
     )?;
     for (stage, n) in &s.stages {
         write!(w, " {stage}={n}")?;

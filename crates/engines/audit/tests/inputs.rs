@@ -70,7 +70,10 @@ fn base64(b: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::new();
     for chunk in b.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &c)| acc | (u32::from(c) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &c)| acc | (u32::from(c) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 s.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
@@ -121,13 +124,20 @@ fn stages_are_judged_once_per_request() {
     assert_eq!(s.stages["ResponseComplete"], 2);
     assert_eq!(s.events, 5);
     assert_eq!(s.evaluated, 2);
-    assert_eq!(s.duplicates, 0, "the exec's ResponseComplete is not a duplicate");
+    assert_eq!(
+        s.duplicates, 0,
+        "the exec's ResponseComplete is not a duplicate"
+    );
 }
 
 #[test]
 fn exec_denied_before_upgrade_is_not_reported() {
     // A forbidden exec never reaches ResponseStarted.
-    let text = lines(&[exec("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0003", "ResponseComplete", 403)]);
+    let text = lines(&[exec(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0003",
+        "ResponseComplete",
+        403,
+    )]);
     let (d, _, _) = run("x", text.as_bytes(), InputFormat::JsonLines);
     assert!(d.is_empty(), "{d:?}");
 }
@@ -151,14 +161,22 @@ fn duplicate_audit_ids_are_skipped_but_same_millisecond_events_are_not() {
 
 #[test]
 fn only_the_last_source_ip_is_reported() {
-    let text = lines(&[priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0020", "ResponseComplete", TS)]);
+    let text = lines(&[priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0020",
+        "ResponseComplete",
+        TS,
+    )]);
     let (d, _, _) = run("x", text.as_bytes(), InputFormat::JsonLines);
     assert_eq!(d[0].source_ip, "203.0.113.9");
 }
 
 #[test]
 fn gzip_json_lines() {
-    let text = lines(&[priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0030", "ResponseComplete", TS)]);
+    let text = lines(&[priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0030",
+        "ResponseComplete",
+        TS,
+    )]);
     let (d, s, f) = run("audit.log.gz", &gzip(text.as_bytes()), InputFormat::Auto);
     assert_eq!(f, InputFormat::JsonLines);
     assert_eq!(rules_of(&d), ["AUD-001"]);
@@ -179,7 +197,12 @@ fn event_list_document() {
 
 #[test]
 fn filter_log_events_output_with_truncation() {
-    let whole = priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0050", "ResponseComplete", TS).to_string();
+    let whole = priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0050",
+        "ResponseComplete",
+        TS,
+    )
+    .to_string();
     // CloudWatch cuts events over 256 KB and appends this marker.
     let cut = format!("{}[Truncated...]", &whole[..200]);
     let doc = json!({
@@ -203,8 +226,16 @@ fn filter_log_events_output_with_truncation() {
 
 #[test]
 fn subscription_payload_base64_gzip_with_control_message() {
-    let msg = priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0060", "ResponseComplete", TS).to_string();
-    let control = subscription("CONTROL_MESSAGE", &["CWL CONTROL MESSAGE: Checking health of destination Firehose.".to_string()]);
+    let msg = priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0060",
+        "ResponseComplete",
+        TS,
+    )
+    .to_string();
+    let control = subscription(
+        "CONTROL_MESSAGE",
+        &["CWL CONTROL MESSAGE: Checking health of destination Firehose.".to_string()],
+    );
     let data = subscription("DATA_MESSAGE", &[msg]);
     for payload in [control, data] {
         let b64 = base64(&gzip(payload.to_string().as_bytes()));
@@ -221,8 +252,18 @@ fn subscription_payload_base64_gzip_with_control_message() {
 
 #[test]
 fn firehose_concatenated_documents() {
-    let m1 = priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0070", "ResponseComplete", TS).to_string();
-    let m2 = priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0071", "ResponseComplete", TS).to_string();
+    let m1 = priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0070",
+        "ResponseComplete",
+        TS,
+    )
+    .to_string();
+    let m2 = priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0071",
+        "ResponseComplete",
+        TS,
+    )
+    .to_string();
     // Firehose writes records back to back without separators.
     let object = format!(
         "{}{}\n{}",
@@ -238,9 +279,15 @@ fn firehose_concatenated_documents() {
 
 #[test]
 fn bad_records_are_counted_with_positions() {
-    let good = priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0080", "ResponseComplete", TS).to_string();
+    let good = priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0080",
+        "ResponseComplete",
+        TS,
+    )
+    .to_string();
     let huge = format!("{{\"kind\":\"Event\",\"x\":\"{}\"}}", "a".repeat(2000));
-    let text = format!("not json\n{good}\n\n{{\"kind\":\"EventList\"}}\n{huge}\n{{\"auditID\": 7}}\n");
+    let text =
+        format!("not json\n{good}\n\n{{\"kind\":\"EventList\"}}\n{huge}\n{{\"auditID\": 7}}\n");
     let opts = Options {
         limits: eksguard_audit::Limits {
             max_line_bytes: 1000,
@@ -250,13 +297,22 @@ fn bad_records_are_counted_with_positions() {
     };
     let mut p = Pipeline::with_options(&AuditConfig::default(), opts).unwrap();
     let mut d = Vec::new();
-    p.read("mixed.log", text.as_bytes(), InputFormat::JsonLines, &mut |x| d.push(x))
-        .unwrap();
+    p.read(
+        "mixed.log",
+        text.as_bytes(),
+        InputFormat::JsonLines,
+        &mut |x| d.push(x),
+    )
+    .unwrap();
     let s = p.finish(&mut |x| d.push(x));
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].position.line, 2);
     assert_eq!(s.unparseable, 4);
-    let lines: Vec<u64> = s.unparseable_samples.iter().map(|i| i.position.line).collect();
+    let lines: Vec<u64> = s
+        .unparseable_samples
+        .iter()
+        .map(|i| i.position.line)
+        .collect();
     // The oversize line is reported as it is read, before the batch that
     // holds the others is parsed; all carry their own line numbers.
     let mut sorted = lines.clone();
@@ -269,14 +325,27 @@ fn bad_records_are_counted_with_positions() {
 fn invalid_base64_payload_is_an_error_naming_the_input() {
     let mut p = Pipeline::new(&AuditConfig::default()).unwrap();
     let err = p
-        .read("payload.b64", &b"H4sI*not-base64"[..], InputFormat::Subscription, &mut |_| {})
+        .read(
+            "payload.b64",
+            &b"H4sI*not-base64"[..],
+            InputFormat::Subscription,
+            &mut |_| {},
+        )
         .unwrap_err();
-    assert!(err.to_string().starts_with("payload.b64: invalid base64 at byte 4"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("payload.b64: invalid base64 at byte 4"),
+        "{err}"
+    );
 }
 
 #[test]
 fn jsonl_has_the_promised_keys() {
-    let text = lines(&[priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0090", "ResponseComplete", TS)]);
+    let text = lines(&[priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0090",
+        "ResponseComplete",
+        TS,
+    )]);
     let (d, s, _) = run("x", text.as_bytes(), InputFormat::JsonLines);
     let mut r = Renderer::new(OutputFormat::Jsonl, Vec::new());
     for x in d {
@@ -284,18 +353,35 @@ fn jsonl_has_the_promised_keys() {
     }
     let out = String::from_utf8(r.finish(&s).unwrap()).unwrap();
     let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    for k in ["rule", "severity", "timestamp", "audit_ids", "user", "source_ip", "verb", "object", "message"] {
+    for k in [
+        "rule",
+        "severity",
+        "timestamp",
+        "audit_ids",
+        "user",
+        "source_ip",
+        "verb",
+        "object",
+        "message",
+    ] {
         assert!(v.get(k).is_some(), "missing {k} in {v}");
     }
     assert_eq!(v["severity"], "high");
-    assert_eq!(v["audit_ids"], json!(["6f1e2d3c-4b5a-4978-8a9b-acbdcedf0090"]));
+    assert_eq!(
+        v["audit_ids"],
+        json!(["6f1e2d3c-4b5a-4978-8a9b-acbdcedf0090"])
+    );
     assert_eq!(v["object"], "pods/default/p");
     assert_eq!(v["timestamp"], TS);
 }
 
 #[test]
 fn table_and_json_render() {
-    let text = lines(&[priv_pod("6f1e2d3c-4b5a-4978-8a9b-acbdcedf0091", "ResponseComplete", TS)]);
+    let text = lines(&[priv_pod(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf0091",
+        "ResponseComplete",
+        TS,
+    )]);
     let (d, s, _) = run("x", text.as_bytes(), InputFormat::JsonLines);
     let mut t = Vec::new();
     eksguard_audit::write_table(&mut t, &d).unwrap();
@@ -309,7 +395,11 @@ fn table_and_json_render() {
     assert_eq!(v["summary"]["events"], 1);
     let mut e = Vec::new();
     eksguard_audit::write_summary(&mut e, &s).unwrap();
-    assert!(String::from_utf8(e).unwrap().contains("detections: 1 high=1"));
+    assert!(
+        String::from_utf8(e)
+            .unwrap()
+            .contains("detections: 1 high=1")
+    );
 }
 
 #[test]
@@ -326,20 +416,37 @@ fn lambda_handler_with_recorded_payloads() {
     let mut create = priv_pod(pod_id, "ResponseComplete", TS);
     create["objectRef"]["namespace"] = json!("web");
     create["objectRef"]["name"] = json!("web-0");
-    let first = base64(&gzip(subscription("DATA_MESSAGE", &[create.to_string()]).to_string().as_bytes()));
+    let first = base64(&gzip(
+        subscription("DATA_MESSAGE", &[create.to_string()])
+            .to_string()
+            .as_bytes(),
+    ));
     let d1 = handle_subscription_payload(&first, &mut state);
     assert_eq!(rules_of(&d1), ["AUD-001"]);
     // The next invocation correlates with the first (a warm Lambda).
-    let ex = exec("6f1e2d3c-4b5a-4978-8a9b-acbdcedf00a1", "ResponseStarted", 101);
-    let second = base64(&gzip(subscription("DATA_MESSAGE", &[ex.to_string()]).to_string().as_bytes()));
+    let ex = exec(
+        "6f1e2d3c-4b5a-4978-8a9b-acbdcedf00a1",
+        "ResponseStarted",
+        101,
+    );
+    let second = base64(&gzip(
+        subscription("DATA_MESSAGE", &[ex.to_string()])
+            .to_string()
+            .as_bytes(),
+    ));
     let d2 = handle_subscription_payload(&second, &mut state);
     assert_eq!(rules_of(&d2), ["AUD-006", "AUD-101"]);
-    assert_eq!(d2[1].audit_ids, [pod_id, "6f1e2d3c-4b5a-4978-8a9b-acbdcedf00a1"]);
+    assert_eq!(
+        d2[1].audit_ids,
+        [pod_id, "6f1e2d3c-4b5a-4978-8a9b-acbdcedf00a1"]
+    );
     // A redelivered batch is de-duplicated.
     assert!(handle_subscription_payload(&second, &mut state).is_empty());
     // Garbage does not fail the invocation; it is counted.
     assert!(handle_subscription_payload("%%%", &mut state).is_empty());
-    let control = base64(&gzip(subscription("CONTROL_MESSAGE", &[]).to_string().as_bytes()));
+    let control = base64(&gzip(
+        subscription("CONTROL_MESSAGE", &[]).to_string().as_bytes(),
+    ));
     assert!(handle_subscription_payload(&control, &mut state).is_empty());
     let s = state.summary();
     assert_eq!(s.unparseable, 1);
@@ -356,15 +463,21 @@ fn correlation_state_stays_bounded() {
     let mut p = Pipeline::new(&cfg).unwrap();
     let mut text = String::new();
     for i in 0..5000u32 {
-        let mut e = priv_pod(&format!("6f1e2d3c-4b5a-4978-8a9b-{i:012x}"), "ResponseComplete", TS);
+        let mut e = priv_pod(
+            &format!("6f1e2d3c-4b5a-4978-8a9b-{i:012x}"),
+            "ResponseComplete",
+            TS,
+        );
         e["objectRef"]["name"] = json!(format!("p{i}"));
         e["user"]["username"] = json!(format!("u{i}"));
         text.push_str(&e.to_string());
         text.push('\n');
     }
     let mut n = 0;
-    p.read("many", text.as_bytes(), InputFormat::JsonLines, &mut |_| n += 1)
-        .unwrap();
+    p.read("many", text.as_bytes(), InputFormat::JsonLines, &mut |_| {
+        n += 1
+    })
+    .unwrap();
     assert_eq!(n, 5000);
     // One table (risky pods) is filled plus the two de-duplication
     // generations of at most 50 each.

@@ -21,18 +21,23 @@ fn config(id: &str) -> AuditConfig {
 
 fn run(id: &str, file: &str) -> (Vec<Detection>, Vec<serde_json::Value>) {
     let path = dir(id).join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let events: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("fixture line is JSON"))
         .collect();
     let mut p = Pipeline::new(&config(id)).expect("config accepted");
     let mut out = Vec::new();
-    p.read(file, text.as_bytes(), InputFormat::JsonLines, &mut |d| out.push(d))
-        .expect("readable");
+    p.read(file, text.as_bytes(), InputFormat::JsonLines, &mut |d| {
+        out.push(d)
+    })
+    .expect("readable");
     let summary = p.finish(&mut |d| out.push(d));
-    assert_eq!(summary.unparseable, 0, "{id}/{file}: {:?}", summary.unparseable_samples);
+    assert_eq!(
+        summary.unparseable, 0,
+        "{id}/{file}: {:?}",
+        summary.unparseable_samples
+    );
     (out, events)
 }
 
@@ -77,8 +82,16 @@ fn trigger_fixtures_are_reported() {
             }
             RuleKind::Correlation => {
                 assert_eq!(mine.len(), 1, "{}: {found:#?}", rule.id);
-                let last = events.last().and_then(|e| e["auditID"].as_str()).unwrap_or("");
-                assert_eq!(mine[0].audit_ids.last().map(String::as_str), Some(last), "{}", rule.id);
+                let last = events
+                    .last()
+                    .and_then(|e| e["auditID"].as_str())
+                    .unwrap_or("");
+                assert_eq!(
+                    mine[0].audit_ids.last().map(String::as_str),
+                    Some(last),
+                    "{}",
+                    rule.id
+                );
             }
         }
         for d in &mine {

@@ -16,6 +16,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::catalog::{BitSet, Catalog, catalog};
+use crate::eval::Evaluator;
 use crate::policy::{Effect, Matcher, Policy};
 use crate::risk::{RULES, RiskKind, RiskRule};
 use crate::trust::{ClusterFacts, irsa_trusts, pod_identity_trusts};
@@ -98,6 +99,39 @@ pub struct Account {
     /// Managed policy ARN → default version document (AWS-managed and
     /// customer-managed alike).
     pub managed_policies: HashMap<String, Policy>,
+}
+
+impl Account {
+    /// The role with this ARN.
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.arn == arn)
+    }
+
+    /// An [`Evaluator`] over the role's identity policies (attached managed
+    /// policies found in [`Account::managed_policies`], then inline
+    /// policies, in that order for [`crate::PolicySource::Identity`]
+    /// indexes) and its permissions boundary, for precise questions such as
+    /// "may this role call `kms:Decrypt` on that key with this context?".
+    /// Managed policies missing from the input are skipped.
+    pub fn evaluator(&self, role_arn: &str) -> Option<Evaluator<'_>> {
+        let role = self.role(role_arn)?;
+        let managed = role
+            .managed_policy_arns
+            .iter()
+            .filter_map(|a| self.managed_policies.get(a));
+        let inline = role.inline_policies.iter().map(|(_, p)| p);
+        let ev = Evaluator::new(managed.chain(inline));
+        Some(
+            match role
+                .permissions_boundary_arn
+                .as_ref()
+                .and_then(|b| self.managed_policies.get(b))
+            {
+                Some(b) => ev.with_boundary(b),
+                None => ev,
+            },
+        )
+    }
 }
 
 /// A workload (Deployment, StatefulSet, bare Pod, …) and its ServiceAccount.
@@ -407,7 +441,7 @@ pub fn blast_radius(input: &BlastInput<'_>) -> Vec<WorkloadBlast> {
         let key = (w.namespace.as_str(), w.service_account.as_str());
         let reaches = sa_cache
             .entry(key)
-            .or_insert_with(|| engine.reach_for_sa(input, key.0, key.1, by_sa.get(&key)));
+            .or_insert_with(|| engine.reach_for_sa(input, by_sa.get(&key)));
         let id = w.id();
         let roles = reaches
             .iter()
@@ -485,8 +519,6 @@ impl<'a> Engine<'a> {
     fn reach_for_sa(
         &mut self,
         input: &BlastInput<'_>,
-        ns: &str,
-        sa: &str,
         bindings: Option<&Vec<&Binding>>,
     ) -> Vec<RoleReach> {
         let mut reaches = Vec::new();
@@ -588,7 +620,7 @@ impl<'a> Engine<'a> {
                     r.patterns.iter().map(|p| format!("not:{p}")).collect(),
                 ),
                 Some(r) => (
-                    r.is_everything() || r.patterns.iter().any(|p| is_all_of_iam_type(p)),
+                    r.patterns.iter().any(|p| covers_all_of_type(p)),
                     r.is_everything(),
                     r.patterns.clone(),
                 ),
@@ -828,13 +860,63 @@ fn clone_stmt(s: &CStmt) -> CStmt {
     }
 }
 
-/// `arn:PARTITION:iam::ACCOUNT:role/*` (also `user/*`, `policy/*`, `group/*`,
-/// with `*` or a literal account) covers every IAM resource of that type,
-/// which for `iam:PassRole` is as good as `*`.
-fn is_all_of_iam_type(p: &str) -> bool {
+/// Does a `Resource` pattern cover every resource of its type, so that a
+/// grant on it is as good as `*` for risk purposes? True for `*` and for
+/// ARNs whose resource part is only wildcards after an optional resource-type
+/// prefix: `arn:aws:iam::*:role/*`, `arn:aws:s3:::*/*`,
+/// `arn:aws:kms:*:*:key/*`, `arn:aws:secretsmanager:*:*:secret:*`. S3 ARNs
+/// have no type prefix (`arn:aws:s3:::bucket/*` is one bucket).
+fn covers_all_of_type(p: &str) -> bool {
+    if p == "*" {
+        return true;
+    }
     let parts: Vec<&str> = p.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" {
+    if parts.len() != 6 || parts[0] != "arn" {
         return false;
     }
-    matches!(parts[5], "*" | "role/*" | "user/*" | "group/*" | "policy/*")
+    let mut res = parts[5];
+    if parts[2] != "s3"
+        && let Some(i) = res.find(['/', ':'])
+        && res[..i]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && i > 0
+    {
+        res = &res[i + 1..];
+    }
+    !res.is_empty() && res.contains('*') && res.bytes().all(|b| matches!(b, b'*' | b'/' | b':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers_all_of_type;
+
+    #[test]
+    fn resource_breadth() {
+        for p in [
+            "*",
+            "arn:aws:iam::111122223333:role/*",
+            "arn:aws:iam::*:*",
+            "arn:aws:s3:::*",
+            "arn:aws:s3:::*/*",
+            "arn:aws:kms:*:*:key/*",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:*",
+            "arn:aws:ssm:*:*:parameter/*",
+            "arn:aws:rds-db:*:*:dbuser:*/*",
+        ] {
+            assert!(covers_all_of_type(p), "{p}");
+        }
+        for p in [
+            "arn:aws:iam::111122223333:role/app-*",
+            "arn:aws:iam::111122223333:role/app",
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket",
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-*",
+            "arn:aws:secretsmanager:*:*:secret:prod/*",
+            "not-an-arn",
+            "arn:aws:iam::111122223333:role/",
+        ] {
+            assert!(!covers_all_of_type(p), "{p}");
+        }
+    }
 }

@@ -19,8 +19,27 @@
 //! - [`analyze_trust`], [`irsa_trusts`], [`pod_identity_trusts`]: trust
 //!   policy analysis for one cluster ([`ClusterFacts`]).
 //! - [`blast_radius`]: workloads × bindings × roles → [`WorkloadBlast`] per
-//!   workload, serializable to the `eksguard iam blast-radius` JSON.
+//!   workload, serializable to the `eksguard iam blast-radius` JSON;
+//!   [`binding_status`] checks one ServiceAccount → role binding;
+//!   [`default_credentials`] says which credentials the SDK picks (IRSA
+//!   before Pod Identity before the node role); [`Account::evaluator`]
+//!   answers precise per-request questions for one role.
 //! - [`node_role_extra_policies`], [`aws_client_reason`]: node-role checks.
+//!
+//! # Semantics and limits
+//! - Evaluation covers identity policies, permissions boundaries and
+//!   resource-based policies given as extra policies (same-account union).
+//!   SCPs/RCPs, session policies and cross-account rules are not modelled.
+//! - Conditions follow the IAM condition-operator reference, including
+//!   missing-key rules, `IfExists`, `Null` and `ForAllValues`/`ForAnyValue`.
+//!   Policy variables are substituted in `Resource` and string/ARN condition
+//!   values; `BinaryEquals` compares the base64 text.
+//! - Blast radius is an upper bound: conditional Allows count (marked
+//!   `conditional`), Denies subtract only when unconditional and on every
+//!   resource. "On `*`" means `*`, `NotResource`, or an ARN that is all
+//!   wildcards after its resource type (`arn:aws:iam::*:role/*`).
+//! - Actions are expanded against the embedded catalog; literal actions the
+//!   catalog lacks are kept in `uncatalogued_actions`.
 //!
 //! # Example
 //! ```

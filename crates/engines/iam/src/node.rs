@@ -74,11 +74,15 @@ pub const AWS_CLIENT_IMAGES: &[&str] = &[
     "velero/velero",
     "velero/velero-plugin-for-aws",
     "amazon/aws-node-termination-handler",
+    "aws-ec2/aws-node-termination-handler",
     "aws-secrets-manager/secrets-store-csi-driver-provider-aws",
 ];
 
 /// Why a container looks like it calls AWS, or `None`. `env` holds the
-/// container's environment variable names; `image` its image reference.
+/// container's environment variable names as written in the manifest (the
+/// EKS pod identity webhook injects `AWS_REGION`, `AWS_DEFAULT_REGION` and
+/// `AWS_STS_REGIONAL_ENDPOINTS` into IRSA pods, so running pods of bound
+/// workloads would always match); `image` is its image reference.
 pub fn aws_client_reason(env: &[&str], image: &str) -> Option<String> {
     if let Some(e) = env.iter().find(|e| AWS_SDK_ENV.contains(e)) {
         return Some(format!("sets the AWS SDK environment variable {e}"));

@@ -83,7 +83,6 @@ impl Glob {
         self.toks.len() == 1 && self.toks[0] == Tok::Star
     }
 
-    #[cfg(test)]
     pub(crate) fn has_vars(&self) -> bool {
         self.has_vars
     }
@@ -234,6 +233,34 @@ fn match_toks(toks: &[Tok], text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Obviously-correct exponential reference matcher over characters.
+    fn reference(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| reference(rest, &t[i..])),
+            Some(('?', rest)) => !t.is_empty() && reference(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && reference(rest, &t[1..]),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_reference(p in "[ab*?é:]{0,8}", t in "[abé:]{0,10}") {
+            let pc: Vec<char> = p.chars().collect();
+            let tc: Vec<char> = t.chars().collect();
+            prop_assert_eq!(Glob::new(&p, false, false).matches(&t), reference(&pc, &tc));
+        }
+
+        #[test]
+        fn never_panics(p in ".{0,30}", t in ".{0,30}") {
+            let g = Glob::new(&p, true, true);
+            let _ = g.matches(&t);
+            let _ = g.matches_with(&t, &Context::new(), true);
+            let _ = crate::condition::parse_date(&p);
+        }
+    }
 
     fn m(p: &str, t: &str) -> bool {
         Glob::new(p, false, true).matches(t)

@@ -44,6 +44,18 @@ pub struct Statement {
     pub conditions: Vec<Condition>,
 }
 
+impl Statement {
+    /// True when `Resource`/`NotResource` or a condition value uses a policy
+    /// variable such as `${aws:username}` (only meaningful, and only
+    /// substituted, in `Version: 2012-10-17` documents).
+    pub fn uses_policy_variables(&self) -> bool {
+        self.resources
+            .as_ref()
+            .is_some_and(|r| r.globs.iter().any(|g| g.has_vars()))
+            || self.conditions.iter().any(|c| c.has_variables)
+    }
+}
+
 /// A list of wildcard patterns from `Action`/`NotAction` or
 /// `Resource`/`NotResource`.
 #[derive(Debug, Clone)]
@@ -384,6 +396,28 @@ mod tests {
             Policy::parse(r#"{"Statement":{"Effect":"Allow","Action":"a","NotAction":"b"}}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn policy_variables_are_detected() {
+        let p = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*"},
+                {"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"s3:prefix":"${aws:userid}"}}},
+                {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${*}"}]}"#,
+        )
+        .expect("parses");
+        let flags: Vec<bool> = p
+            .statements
+            .iter()
+            .map(Statement::uses_policy_variables)
+            .collect();
+        assert_eq!(flags, vec![true, true, false]);
+        let old = Policy::parse(
+            r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}"}}"#,
+        )
+        .expect("parses");
+        assert!(!old.statements[0].uses_policy_variables());
     }
 
     #[test]

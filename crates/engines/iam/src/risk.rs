@@ -2,23 +2,30 @@
 //! and actions that give broad data-plane power. Each rule names its source.
 //!
 //! Sources:
-//! - [RHINO] Rhino Security Labs, "AWS IAM Privilege Escalation – Methods and
+//! - `RHINO`: Rhino Security Labs, "AWS IAM Privilege Escalation – Methods and
 //!   Mitigation" (Spencer Gietzen), methods 1–21:
 //!   <https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/>
-//! - [IAMV] Bishop Fox, iam-vulnerable (privesc paths 1–31):
+//! - `IAMV`: Bishop Fox, iam-vulnerable, Terraform for each privesc path
+//!   (`modules/free-resources/privesc-paths/privesc*.tf`, named in each rule):
 //!   <https://github.com/BishopFox/iam-vulnerable>
-//! - [PASSROLE] AWS IAM User Guide, "Grant a user permissions to pass a role
+//! - `PASSROLE`: AWS IAM User Guide, "Grant a user permissions to pass a role
 //!   to an AWS service": <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html>
-//! - [EKSAE] Amazon EKS User Guide, "Grant IAM users access to Kubernetes
+//! - `EKSAE`: Amazon EKS User Guide, "Grant IAM users access to Kubernetes
 //!   with EKS access entries": <https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html>
-//! - [KMS] AWS KMS Developer Guide, "Best practices for IAM policies" (avoid
+//! - `KMS`: AWS KMS Developer Guide, "Best practices for IAM policies" (avoid
 //!   `kms:Decrypt` on `*`): <https://docs.aws.amazon.com/kms/latest/developerguide/iam-policies-best-practices.html>
-//! - [SM] AWS Secrets Manager User Guide, "Authentication and access
+//! - `SM`: AWS Secrets Manager User Guide, "Authentication and access
 //!   control": <https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access.html>
-//! - [SSM] AWS Systems Manager User Guide, "Restricting access to Parameter
+//! - `SSM`: AWS Systems Manager User Guide, "Restricting access to Parameter
 //!   Store parameters using IAM policies": <https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html>
-//! - [S3] Amazon S3 User Guide, "Security best practices for Amazon S3"
+//! - `S3`: Amazon S3 User Guide, "Security best practices for Amazon S3"
 //!   (least privilege): <https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html>
+//! - `DDB`: Amazon DynamoDB Developer Guide, "Using identity-based policies
+//!   with DynamoDB": <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/using-identity-based-policies.html>
+//! - `RDSIAM`: Amazon RDS User Guide, "Creating and using an IAM policy for
+//!   IAM database access" (`rds-db:connect`): <https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html>
+//! - `EBS`: Amazon EBS User Guide, "Share an Amazon EBS snapshot"
+//!   (`ec2:ModifySnapshotAttribute`): <https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html>
 
 use eksguard_core::Severity;
 use serde::Serialize;
@@ -35,8 +42,9 @@ pub enum RiskKind {
 
 /// A privilege-escalation or data-power pattern: all `actions` must be
 /// allowed, and those in `on_any_resource` must be allowed on every resource
-/// (`"Resource": "*"`, `NotResource`, or every role/user/policy of an
-/// account for IAM resources).
+/// of their type (`"Resource": "*"`, `NotResource`, or an ARN that is all
+/// wildcards after the resource type, such as `arn:aws:iam::*:role/*` or
+/// `arn:aws:s3:::*/*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RiskRule {
     pub id: &'static str,
@@ -96,7 +104,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:PassRole", "ec2:RunInstances"],
         &["iam:PassRole"],
         "launch an EC2 instance with any role and read its credentials from IMDS",
-        "RHINO #3; IAMV",
+        "RHINO #3; IAMV privesc3-CreateEC2WithExistingIP",
     ),
     esc(
         "passrole-lambda-invoke",
@@ -108,7 +116,7 @@ pub const RULES: &[RiskRule] = &[
         ],
         &["iam:PassRole"],
         "create a Lambda function with any role and invoke it",
-        "RHINO #15; IAMV",
+        "RHINO #15; IAMV privesc15-PassExistingRoleToNewLambdaThenInvoke",
     ),
     esc(
         "passrole-lambda-eventsource",
@@ -120,7 +128,7 @@ pub const RULES: &[RiskRule] = &[
         ],
         &["iam:PassRole"],
         "create a Lambda function with any role triggered by an event source",
-        "RHINO #16; IAMV",
+        "RHINO #16; IAMV privesc16-PassRoleToNewLambdaThenTriggerWithNewDynamo",
     ),
     esc(
         "passrole-glue",
@@ -128,7 +136,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:PassRole", "glue:CreateDevEndpoint"],
         &["iam:PassRole"],
         "create a Glue dev endpoint with any role and SSH into it",
-        "RHINO #18; IAMV",
+        "RHINO #18; IAMV privesc18-PassExistingRoleToNewGlueDevEndpoint",
     ),
     esc(
         "passrole-cloudformation",
@@ -136,7 +144,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:PassRole", "cloudformation:CreateStack"],
         &["iam:PassRole"],
         "create a CloudFormation stack that acts with any role",
-        "RHINO #20; IAMV",
+        "RHINO #20; IAMV privesc20-PassExistingRoleToCloudFormation",
     ),
     esc(
         "passrole-datapipeline",
@@ -148,7 +156,7 @@ pub const RULES: &[RiskRule] = &[
         ],
         &["iam:PassRole"],
         "run a Data Pipeline activity with any role",
-        "RHINO #21; IAMV",
+        "RHINO #21; IAMV privesc21-PassExistingRoleToNewDataPipeline",
     ),
     esc(
         "passrole-sagemaker",
@@ -160,7 +168,7 @@ pub const RULES: &[RiskRule] = &[
         ],
         &["iam:PassRole"],
         "open a SageMaker notebook running with any role",
-        "IAMV",
+        "IAMV privesc-sageMakerCreateNotebookPassRole",
     ),
     esc(
         "passrole-codebuild",
@@ -172,7 +180,7 @@ pub const RULES: &[RiskRule] = &[
         ],
         &["iam:PassRole"],
         "run a CodeBuild project with any role",
-        "IAMV",
+        "IAMV privesc-codeBuildCreateProjectPassRole",
     ),
     esc(
         "passrole-ecs",
@@ -180,7 +188,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
         &["iam:PassRole"],
         "run an ECS task with any task role",
-        "IAMV",
+        "PASSROLE",
     ),
     esc(
         "passrole-any",
@@ -196,7 +204,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:CreatePolicyVersion"],
         &[],
         "publish a new default version of a customer-managed policy with any permissions",
-        "RHINO #1; IAMV",
+        "RHINO #1; IAMV privesc1-CreateNewPolicyVersion",
     ),
     esc(
         "set-default-policy-version",
@@ -204,7 +212,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:SetDefaultPolicyVersion"],
         &[],
         "switch a managed policy to an older, broader version",
-        "RHINO #2; IAMV",
+        "RHINO #2; IAMV privesc2-SetExistingDefaultPolicyVersion",
     ),
     esc(
         "create-access-key",
@@ -212,7 +220,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:CreateAccessKey"],
         &[],
         "mint long-lived access keys for another IAM user",
-        "RHINO #4; IAMV",
+        "RHINO #4; IAMV privesc4-CreateAccessKey",
     ),
     esc(
         "create-login-profile",
@@ -220,7 +228,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:CreateLoginProfile"],
         &[],
         "set a console password for a user that has none",
-        "RHINO #5; IAMV",
+        "RHINO #5; IAMV privesc5-CreateLoginProfile",
     ),
     esc(
         "update-login-profile",
@@ -228,7 +236,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:UpdateLoginProfile"],
         &[],
         "change another user's console password",
-        "RHINO #6; IAMV",
+        "RHINO #6; IAMV privesc6-UpdateLoginProfile",
     ),
     esc(
         "attach-user-policy",
@@ -236,7 +244,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:AttachUserPolicy"],
         &[],
         "attach any managed policy (e.g. AdministratorAccess) to a user",
-        "RHINO #7; IAMV",
+        "RHINO #7; IAMV privesc7-AttachUserPolicy",
     ),
     esc(
         "attach-group-policy",
@@ -244,7 +252,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:AttachGroupPolicy"],
         &[],
         "attach any managed policy to a group",
-        "RHINO #8; IAMV",
+        "RHINO #8; IAMV privesc8-AttachGroupPolicy",
     ),
     esc(
         "attach-role-policy",
@@ -252,7 +260,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:AttachRolePolicy"],
         &[],
         "attach any managed policy to a role",
-        "RHINO #9; IAMV",
+        "RHINO #9; IAMV privesc9-AttachRolePolicy",
     ),
     esc(
         "put-user-policy",
@@ -260,7 +268,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:PutUserPolicy"],
         &[],
         "write an arbitrary inline policy on a user",
-        "RHINO #10; IAMV",
+        "RHINO #10; IAMV privesc10-PutUserPolicy",
     ),
     esc(
         "put-group-policy",
@@ -268,7 +276,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:PutGroupPolicy"],
         &[],
         "write an arbitrary inline policy on a group",
-        "RHINO #11; IAMV",
+        "RHINO #11; IAMV privesc11-PutGroupPolicy",
     ),
     esc(
         "put-role-policy",
@@ -276,7 +284,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:PutRolePolicy"],
         &[],
         "write an arbitrary inline policy on a role",
-        "RHINO #12; IAMV",
+        "RHINO #12; IAMV privesc12-PutRolePolicy",
     ),
     esc(
         "add-user-to-group",
@@ -284,7 +292,7 @@ pub const RULES: &[RiskRule] = &[
         &["iam:AddUserToGroup"],
         &[],
         "join a more privileged group",
-        "RHINO #13; IAMV",
+        "RHINO #13; IAMV privesc13-AddUserToGroup",
     ),
     esc(
         "update-assume-role-policy",
@@ -292,15 +300,15 @@ pub const RULES: &[RiskRule] = &[
         &["iam:UpdateAssumeRolePolicy"],
         &[],
         "rewrite a role's trust policy to let yourself assume it",
-        "RHINO #14; IAMV",
+        "RHINO #14; IAMV privesc14-UpdatingAssumeRolePolicy",
     ),
     esc(
         "assume-any-role",
         High,
         &["sts:AssumeRole"],
         &["sts:AssumeRole"],
-        "assume any role whose trust policy trusts this account",
-        "IAMV",
+        "assume any role whose trust policy trusts this account (role chaining)",
+        "IAMV privesc-AssumeRole",
     ),
     esc(
         "lambda-update-code",
@@ -308,7 +316,7 @@ pub const RULES: &[RiskRule] = &[
         &["lambda:UpdateFunctionCode"],
         &[],
         "replace the code of an existing function and act as its role",
-        "RHINO #17; IAMV",
+        "RHINO #17; IAMV privesc17-EditExistingLambdaFunctionWithRole",
     ),
     esc(
         "glue-update-dev-endpoint",
@@ -316,7 +324,7 @@ pub const RULES: &[RiskRule] = &[
         &["glue:UpdateDevEndpoint"],
         &[],
         "add an SSH key to an existing Glue dev endpoint and act as its role",
-        "RHINO #19; IAMV",
+        "RHINO #19; IAMV privesc19-UpdateExistingGlueDevEndpoint",
     ),
     esc(
         "ssm-send-command",
@@ -324,7 +332,7 @@ pub const RULES: &[RiskRule] = &[
         &["ssm:SendCommand"],
         &["ssm:SendCommand"],
         "run commands on managed instances and use their roles",
-        "IAMV",
+        "IAMV privesc-ssmSendCommand",
     ),
     esc(
         "ssm-start-session",
@@ -332,7 +340,7 @@ pub const RULES: &[RiskRule] = &[
         &["ssm:StartSession"],
         &["ssm:StartSession"],
         "open a shell on managed instances and use their roles",
-        "IAMV",
+        "IAMV privesc-ssmStartSession",
     ),
     esc(
         "ec2-instance-connect",
@@ -340,7 +348,39 @@ pub const RULES: &[RiskRule] = &[
         &["ec2-instance-connect:SendSSHPublicKey"],
         &["ec2-instance-connect:SendSSHPublicKey"],
         "push an SSH key to any instance and use its role",
-        "IAMV",
+        "IAMV privesc-ec2InstanceConnect",
+    ),
+    esc(
+        "passrole-sagemaker-processing",
+        Critical,
+        &["iam:PassRole", "sagemaker:CreateProcessingJob"],
+        &["iam:PassRole"],
+        "run a SageMaker processing job with any role",
+        "IAMV privesc-sageMakerCreateProcessingJob",
+    ),
+    esc(
+        "passrole-sagemaker-training",
+        Critical,
+        &["iam:PassRole", "sagemaker:CreateTrainingJob"],
+        &["iam:PassRole"],
+        "run a SageMaker training job with any role",
+        "IAMV privesc-sageMakerCreateTrainingJob",
+    ),
+    esc(
+        "cloudformation-update-stack",
+        High,
+        &["cloudformation:UpdateStack"],
+        &[],
+        "change an existing stack so that its service role creates what you ask",
+        "IAMV privesc-cloudFormationUpdateStack",
+    ),
+    esc(
+        "sagemaker-presigned-notebook",
+        High,
+        &["sagemaker:CreatePresignedNotebookInstanceUrl"],
+        &[],
+        "open an existing SageMaker notebook and act as its role",
+        "IAMV privesc-sageMakerCreatePresignedNotebookURL",
     ),
     esc(
         "eks-access-entry-admin",
@@ -404,28 +444,28 @@ pub const RULES: &[RiskRule] = &[
         High,
         &["dynamodb:Scan"],
         "read every DynamoDB table",
-        "IAMV",
+        "DDB",
     ),
     data(
         "dynamodb-write-all",
         Medium,
         &["dynamodb:PutItem"],
         "write every DynamoDB table",
-        "IAMV",
+        "DDB",
     ),
     data(
         "rds-connect-all",
         High,
         &["rds-db:connect"],
         "log in to every RDS database that uses IAM authentication",
-        "IAMV",
+        "RDSIAM",
     ),
     data(
         "ec2-snapshot-share",
         Medium,
         &["ec2:ModifySnapshotAttribute"],
         "share EBS snapshots with another account",
-        "IAMV",
+        "EBS",
     ),
 ];
 

@@ -462,3 +462,15 @@ fn uncatalogued_and_missing_policies_are_reported() {
     );
     assert!(!a.allowed_actions().contains_key("newsvc"));
 }
+
+#[test]
+fn account_evaluator_answers_precise_questions() {
+    use eksguard_iam::{Decision, Request};
+    let (account, _, _) = example();
+    let ev = account.evaluator(&arn("reader")).expect("role exists");
+    let get = Request::new("s3:GetObject", "arn:aws:s3:::any/key");
+    assert_eq!(ev.evaluate(&get).decision, Decision::Allow);
+    let put = Request::new("s3:PutObject", "arn:aws:s3:::any/key");
+    assert_eq!(ev.evaluate(&put).decision, Decision::ImplicitDeny);
+    assert!(account.evaluator(&arn("nope")).is_none());
+}

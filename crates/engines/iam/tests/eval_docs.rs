@@ -586,3 +586,63 @@ fn policy_variables_in_resource() {
     r.context.insert("aws:username", "carlos");
     assert_eq!(evaluate(&[&old], &r).decision, Decision::Allow);
 }
+
+/// "AWS JSON policy elements: Principal": an account ID or
+/// `arn:aws:iam::ACCOUNT:root` delegates to every principal of that account;
+/// service principals are named by their service name; `NotPrincipal`
+/// matches everyone except the listed principals.
+#[test]
+fn principals_in_resource_based_policies() {
+    use eksguard_iam::Principal;
+    let trust = policy(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"},
+        {"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#,
+    );
+    let who = |p: Principal| {
+        let mut r = Request::new("sts:AssumeRole", "arn:aws:iam::111122223333:role/target");
+        r.principal = Some(p);
+        evaluate(&[&trust], &r).decision
+    };
+    assert_eq!(
+        who(Principal::aws("arn:aws:iam::123456789012:role/ci")),
+        Decision::Allow
+    );
+    assert_eq!(who(Principal::aws("123456789012")), Decision::Allow);
+    assert_eq!(
+        who(Principal::aws("arn:aws:iam::444455556666:role/ci")),
+        Decision::ImplicitDeny
+    );
+    assert_eq!(
+        who(Principal::service("ec2.amazonaws.com")),
+        Decision::Allow
+    );
+    assert_eq!(
+        who(Principal::service("lambda.amazonaws.com")),
+        Decision::ImplicitDeny
+    );
+    let anonymous = Request::new("sts:AssumeRole", "*");
+    assert_eq!(
+        evaluate(&[&trust], &anonymous).decision,
+        Decision::ImplicitDeny
+    );
+
+    let not = policy(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},
+        {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:role/reader"},"Action":"s3:GetObject","Resource":"*"}]}"#,
+    );
+    let get = |p: Principal| {
+        let mut r = Request::new("s3:GetObject", "arn:aws:s3:::b/k");
+        r.principal = Some(p);
+        evaluate(&[&not], &r).decision
+    };
+    assert_eq!(
+        get(Principal::aws("arn:aws:iam::444455556666:role/reader")),
+        Decision::Allow
+    );
+    assert_eq!(
+        get(Principal::aws("arn:aws:iam::444455556666:role/writer")),
+        Decision::ExplicitDeny
+    );
+}

@@ -43,17 +43,25 @@ fn generate() -> Vec<Value> {
                     {"ports": [{"port": 53, "protocol": "UDP"}]},
                     {"to": [{"namespaceSelector": {"matchLabels": {"team": format!("team-{}", n % 10)}}}]},
                     {"to": [{"ipBlock": {"cidr": format!("10.{n}.0.0/16"), "except": [format!("10.{n}.1.0/24")]}}], "ports": [{"port": 443}]}]}),
-                2..=9 => json!({"podSelector": {"matchLabels": {"app": format!("app-{w}")}}, "ingress": [
+                2..=9 => {
+                    json!({"podSelector": {"matchLabels": {"app": format!("app-{w}")}}, "ingress": [
                     {"from": [{"podSelector": {"matchLabels": {"app": format!("app-{}", (w + 1) % WORKLOADS_PER_NS)}}}], "ports": [{"port": "http"}]},
-                    {"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}, "podSelector": {"matchLabels": {"tier": "tier-0"}}}], "ports": [{"port": 9090}]}]}),
-                10..=14 => json!({"podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": [format!("tier-{}", p % 3)]}]},
-                    "ingress": [{"from": [{"ipBlock": {"cidr": format!("172.{}.0.0/16", 16 + n % 16)}}], "ports": [{"port": 8000, "endPort": 8100}]}]}),
-                _ => json!({"podSelector": {"matchLabels": {"app": format!("app-{w}")}}, "ingress": [
+                    {"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}, "podSelector": {"matchLabels": {"tier": "tier-0"}}}], "ports": [{"port": 9090}]}]})
+                }
+                10..=14 => {
+                    json!({"podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": [format!("tier-{}", p % 3)]}]},
+                    "ingress": [{"from": [{"ipBlock": {"cidr": format!("172.{}.0.0/16", 16 + n % 16)}}], "ports": [{"port": 8000, "endPort": 8100}]}]})
+                }
+                _ => {
+                    json!({"podSelector": {"matchLabels": {"app": format!("app-{w}")}}, "ingress": [
                     {"from": [{"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In",
-                        "values": [format!("ns-{:03}", (n + 1) % NAMESPACES), format!("ns-{:03}", (n + 7) % NAMESPACES)]}]}}]}]}),
+                        "values": [format!("ns-{:03}", (n + 1) % NAMESPACES), format!("ns-{:03}", (n + 7) % NAMESPACES)]}]}}]}]})
+                }
             };
-            objs.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": format!("np-{p}"), "namespace": ns}, "spec": spec}));
+            objs.push(
+                json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": format!("np-{p}"), "namespace": ns}, "spec": spec}),
+            );
         }
     }
     objs
@@ -82,6 +90,13 @@ fn main() {
     println!("equivalence classes: {}", reach.class_count());
     println!("build model:        {:>8.3} s", t_build.as_secs_f64());
     println!("full matrix:        {:>8.3} s", t_reach.as_secs_f64());
-    println!("txt output:         {:>8.3} s ({lines} lines, {} bytes)", t_txt.as_secs_f64(), txt.len());
-    println!("model + matrix:     {:>8.3} s (budget 2 s)", (t_build + t_reach).as_secs_f64());
+    println!(
+        "txt output:         {:>8.3} s ({lines} lines, {} bytes)",
+        t_txt.as_secs_f64(),
+        txt.len()
+    );
+    println!(
+        "model + matrix:     {:>8.3} s (budget 2 s)",
+        (t_build + t_reach).as_secs_f64()
+    );
 }

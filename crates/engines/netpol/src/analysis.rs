@@ -72,7 +72,11 @@ pub fn namespaces_without_default_deny(cluster: &Cluster, dir: Direction) -> Vec
     }
     by_ns
         .into_iter()
-        .map(|(ns, uncovered)| CoverageGap { namespace: ns.to_string(), direction: dir, uncovered })
+        .map(|(ns, uncovered)| CoverageGap {
+            namespace: ns.to_string(),
+            direction: dir,
+            uncovered,
+        })
         .collect()
 }
 
@@ -104,7 +108,10 @@ pub fn unselected_workloads(cluster: &Cluster) -> Vec<WorkloadId> {
     eng.enforced
         .iter()
         .enumerate()
-        .filter(|&(pos, _)| !isolated_dir(&eng, pos, Direction::Ingress) && !isolated_dir(&eng, pos, Direction::Egress))
+        .filter(|&(pos, _)| {
+            !isolated_dir(&eng, pos, Direction::Ingress)
+                && !isolated_dir(&eng, pos, Direction::Egress)
+        })
         .map(|(_, &wi)| cluster.workloads[wi].id.clone())
         .collect()
 }
@@ -127,12 +134,19 @@ pub fn policies_selecting_nothing(cluster: &Cluster) -> Vec<EmptySelection> {
         .policies
         .iter()
         .filter_map(|p| {
-            let in_ns: Vec<_> = cluster.workloads.iter().filter(|w| w.id.namespace == p.namespace).collect();
+            let in_ns: Vec<_> = cluster
+                .workloads
+                .iter()
+                .filter(|w| w.id.namespace == p.namespace)
+                .collect();
             if in_ns.iter().any(|w| p.pod_selector.matches(&w.labels)) {
                 return None;
             }
             Some(EmptySelection {
-                at: PolicyPath { policy: p.id.clone(), path: "spec.podSelector".into() },
+                at: PolicyPath {
+                    policy: p.id.clone(),
+                    path: "spec.podSelector".into(),
+                },
                 namespace_has_workloads: !in_ns.is_empty(),
             })
         })
@@ -155,10 +169,24 @@ pub fn never_matching_peers(cluster: &Cluster) -> Vec<DeadPeer> {
     let has_key = |k: &str| cluster.namespaces.iter().any(|n| n.labels.contains_key(k));
     let mut out = Vec::new();
     let mut check = |policy: &PolicyId, path: String, peer: &PeerSpec| {
-        if let PeerSpec::Pods { ns: NsMatch::Selector(s), .. } = peer {
-            let missing: Vec<String> = s.required_keys().filter(|k| !has_key(k)).map(str::to_string).collect();
+        if let PeerSpec::Pods {
+            ns: NsMatch::Selector(s),
+            ..
+        } = peer
+        {
+            let missing: Vec<String> = s
+                .required_keys()
+                .filter(|k| !has_key(k))
+                .map(str::to_string)
+                .collect();
             if !missing.is_empty() {
-                out.push(DeadPeer { at: PolicyPath { policy: policy.clone(), path }, missing_keys: missing });
+                out.push(DeadPeer {
+                    at: PolicyPath {
+                        policy: policy.clone(),
+                        path,
+                    },
+                    missing_keys: missing,
+                });
             }
         }
     };
@@ -166,7 +194,11 @@ pub fn never_matching_peers(cluster: &Cluster) -> Vec<DeadPeer> {
         for (list, field, rules) in [("ingress", "from", &p.ingress), ("egress", "to", &p.egress)] {
             for (ri, r) in rules.iter().enumerate() {
                 for (pi, peer) in r.peers.iter().flatten().enumerate() {
-                    check(&p.id, format!("spec.{list}[{ri}].{field}[{pi}].namespaceSelector"), peer);
+                    check(
+                        &p.id,
+                        format!("spec.{list}[{ri}].{field}[{pi}].namespaceSelector"),
+                        peer,
+                    );
                 }
             }
         }
@@ -211,25 +243,45 @@ pub fn open_sensitive_ports(cluster: &Cluster, ports: &[(Protocol, u16)]) -> Vec
         }
         let w = &cluster.workloads[wi];
         for &(proto, port) in ports {
-            if !w.ports.iter().any(|cp| cp.protocol == proto && cp.port == port) {
+            if !w
+                .ports
+                .iter()
+                .any(|cp| cp.protocol == proto && cp.port == port)
+            {
                 continue;
             }
-            let from_everywhere = (0..eng.ext_in.len())
-                .all(|r| eng.side(Direction::Ingress, d, Target::Ext(r), Some(d)).contains(proto, port))
-                && (0..nclasses).all(|s| eng.side(Direction::Ingress, d, Target::Class(s), Some(d)).contains(proto, port));
+            let from_everywhere = (0..eng.ext_in.len()).all(|r| {
+                eng.side(Direction::Ingress, d, Target::Ext(r), Some(d))
+                    .contains(proto, port)
+            }) && (0..nclasses).all(|s| {
+                eng.side(Direction::Ingress, d, Target::Class(s), Some(d))
+                    .contains(proto, port)
+            });
             if !from_everywhere {
                 continue;
             }
             let mut rules = Vec::new();
             for &pi in &eng.np_in[d] {
                 for (ri, r) in eng.ing[pi].iter().enumerate() {
-                    let ext_any = (0..eng.ext_in.len()).any(|x| r.matching_peer(Target::Ext(x)).is_some());
-                    if ext_any && crate::eval::resolve_ports(&r.ports, Some(&w.ports)).contains(proto, port) {
-                        rules.push(PolicyPath { policy: cluster.policies[pi].id.clone(), path: format!("spec.ingress[{ri}]") });
+                    let ext_any =
+                        (0..eng.ext_in.len()).any(|x| r.matching_peer(Target::Ext(x)).is_some());
+                    if ext_any
+                        && crate::eval::resolve_ports(&r.ports, Some(&w.ports))
+                            .contains(proto, port)
+                    {
+                        rules.push(PolicyPath {
+                            policy: cluster.policies[pi].id.clone(),
+                            path: format!("spec.ingress[{ri}]"),
+                        });
                     }
                 }
             }
-            out.push(OpenPort { workload: w.id.clone(), protocol: proto, port, rules });
+            out.push(OpenPort {
+                workload: w.id.clone(),
+                protocol: proto,
+                port,
+                rules,
+            });
         }
     }
     out
@@ -256,7 +308,10 @@ pub fn world_egress_in_default_deny_namespaces(cluster: &Cluster) -> Vec<WorldEg
         for (ri, r) in p.egress.iter().enumerate() {
             match &r.peers {
                 None => out.push(WorldEgress {
-                    at: PolicyPath { policy: p.id.clone(), path: format!("spec.egress[{ri}]") },
+                    at: PolicyPath {
+                        policy: p.id.clone(),
+                        path: format!("spec.egress[{ri}]"),
+                    },
                     has_except: false,
                 }),
                 Some(peers) => {
@@ -265,7 +320,10 @@ pub fn world_egress_in_default_deny_namespaces(cluster: &Cluster) -> Vec<WorldEg
                             && b.cidr.is_full()
                         {
                             out.push(WorldEgress {
-                                at: PolicyPath { policy: p.id.clone(), path: format!("spec.egress[{ri}].to[{pi}].ipBlock") },
+                                at: PolicyPath {
+                                    policy: p.id.clone(),
+                                    path: format!("spec.egress[{ri}].to[{pi}].ipBlock"),
+                                },
                                 has_except: !b.except.is_empty(),
                             });
                         }
@@ -286,13 +344,23 @@ pub fn named_ports_toward_ip_blocks(cluster: &Cluster) -> Vec<PolicyPath> {
         for (list, field, rules) in [("ingress", "from", &p.ingress), ("egress", "to", &p.egress)] {
             let _ = field;
             for (ri, r) in rules.iter().enumerate() {
-                let has_block = r.peers.iter().flatten().any(|x| matches!(x, PeerSpec::IpBlock(_)));
+                let has_block = r
+                    .peers
+                    .iter()
+                    .flatten()
+                    .any(|x| matches!(x, PeerSpec::IpBlock(_)));
                 if !has_block {
                     continue;
                 }
                 for ps in r.ports.iter().flatten() {
-                    if matches!(ps.value, PortValue::Named(_) | PortValue::NamedAnyProtocol(_)) {
-                        out.push(PolicyPath { policy: p.id.clone(), path: format!("spec.{list}[{ri}].ports[{}].port", ps.index) });
+                    if matches!(
+                        ps.value,
+                        PortValue::Named(_) | PortValue::NamedAnyProtocol(_)
+                    ) {
+                        out.push(PolicyPath {
+                            policy: p.id.clone(),
+                            path: format!("spec.{list}[{ri}].ports[{}].port", ps.index),
+                        });
                     }
                 }
             }
@@ -319,10 +387,18 @@ pub fn rules_over_port_limit(cluster: &Cluster, limit: usize) -> Vec<PortLimitEx
         for (list, rules) in [("ingress", &p.ingress), ("egress", &p.egress)] {
             for (ri, r) in rules.iter().enumerate() {
                 for proto in Protocol::ALL {
-                    let count = r.ports.iter().flatten().filter(|ps| ps.protocol == proto).count();
+                    let count = r
+                        .ports
+                        .iter()
+                        .flatten()
+                        .filter(|ps| ps.protocol == proto)
+                        .count();
                     if count > limit {
                         out.push(PortLimitExceeded {
-                            at: PolicyPath { policy: p.id.clone(), path: format!("spec.{list}[{ri}].ports") },
+                            at: PolicyPath {
+                                policy: p.id.clone(),
+                                path: format!("spec.{list}[{ri}].ports"),
+                            },
                             protocol: proto,
                             count,
                         });
@@ -337,12 +413,22 @@ pub fn rules_over_port_limit(cluster: &Cluster, limit: usize) -> Vec<PortLimitEx
 /// Pods with no owner at all: the VPC CNI network policy agent does not enforce
 /// policies on standalone pods, so they stay open whatever the policies say.
 pub fn standalone_pods(cluster: &Cluster) -> Vec<WorkloadId> {
-    cluster.workloads.iter().filter(|w| w.standalone).map(|w| w.id.clone()).collect()
+    cluster
+        .workloads
+        .iter()
+        .filter(|w| w.standalone)
+        .map(|w| w.id.clone())
+        .collect()
 }
 
 /// Host-network workloads: NetworkPolicy does not apply to them.
 pub fn host_network_workloads(cluster: &Cluster) -> Vec<WorkloadId> {
-    cluster.workloads.iter().filter(|w| w.host_network).map(|w| w.id.clone()).collect()
+    cluster
+        .workloads
+        .iter()
+        .filter(|w| w.host_network)
+        .map(|w| w.id.clone())
+        .collect()
 }
 
 /// Whether the EKS network policy agent enforces anything, as far as the input shows.

@@ -4,7 +4,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// Not `NAMESPACE/NAME`, `NAMESPACE/NAME[Kind]` or an IP address.
-    #[error("invalid endpoint {input:?}: expected NAMESPACE/NAME, NAMESPACE/NAME[Kind] or an IP address")]
+    #[error(
+        "invalid endpoint {input:?}: expected NAMESPACE/NAME, NAMESPACE/NAME[Kind] or an IP address"
+    )]
     InvalidEndpoint {
         /// The argument as given.
         input: String,

@@ -133,7 +133,10 @@ pub(crate) struct CTierRule {
 /// Resolves policy ports against the destination pod's container ports.
 /// API reference, NetworkPolicyPort.port: a named port is looked up on the destination pod,
 /// with the rule's protocol; a name that no container declares matches nothing.
-pub(crate) fn resolve_ports(ports: &Option<Vec<PortSpec>>, owner: Option<&[ContainerPort]>) -> ConnSet {
+pub(crate) fn resolve_ports(
+    ports: &Option<Vec<PortSpec>>,
+    owner: Option<&[ContainerPort]>,
+) -> ConnSet {
     let Some(ports) = ports else {
         return ConnSet::all();
     };
@@ -353,7 +356,9 @@ impl<'c> Engine<'c> {
         for (pi, p) in cluster.policies.iter().enumerate() {
             if let Some(&n) = ns_index.get(p.namespace.as_str()) {
                 for &c in &classes_by_ns[n] {
-                    if p.pod_selector.matches(&cluster.workloads[classes[c].rep].labels) {
+                    if p.pod_selector
+                        .matches(&cluster.workloads[classes[c].rep].labels)
+                    {
                         if p.affects_ingress {
                             np_in[c].push(pi);
                         }
@@ -388,12 +393,26 @@ impl<'c> Engine<'c> {
             let subject: Vec<usize> = (0..nclasses)
                 .filter(|&c| {
                     tp.subject_ns.matches(ns_labels(classes[c].ns))
-                        && tp.subject_pods.matches(&cluster.workloads[classes[c].rep].labels)
+                        && tp
+                            .subject_pods
+                            .matches(&cluster.workloads[classes[c].rep].labels)
                 })
                 .collect();
             for (dir_rules, store, per_class_admin, per_class_base, ext) in [
-                (&tp.ingress, &mut tier_in, &mut admin_in, &mut base_in, &ext_in),
-                (&tp.egress, &mut tier_out, &mut admin_out, &mut base_out, &ext_out),
+                (
+                    &tp.ingress,
+                    &mut tier_in,
+                    &mut admin_in,
+                    &mut base_in,
+                    &ext_in,
+                ),
+                (
+                    &tp.egress,
+                    &mut tier_out,
+                    &mut admin_out,
+                    &mut base_out,
+                    &ext_out,
+                ),
             ] {
                 for (ri, r) in dir_rules.iter().enumerate() {
                     let rule = Rule {
@@ -451,7 +470,13 @@ impl<'c> Engine<'c> {
 
     /// NetworkPolicy tier for one direction: `None` if no policy isolates `subj` in that
     /// direction, else the union of what the isolating policies' rules admit from/to `t`.
-    pub(crate) fn np_side(&self, dir: Direction, subj: usize, t: Target, owner: Option<usize>) -> Option<Cow<'_, ConnSet>> {
+    pub(crate) fn np_side(
+        &self,
+        dir: Direction,
+        subj: usize,
+        t: Target,
+        owner: Option<usize>,
+    ) -> Option<Cow<'_, ConnSet>> {
         let (pols, rules) = match dir {
             Direction::Ingress => (&self.np_in[subj], &self.ing),
             Direction::Egress => (&self.np_out[subj], &self.egr),
@@ -483,7 +508,13 @@ impl<'c> Engine<'c> {
     /// Full precedence for one direction: admin tier (ANP / CNP Admin, first match by
     /// priority), then NetworkPolicy tier, then baseline tier (BANP / CNP Baseline),
     /// then the default allow.
-    pub(crate) fn side(&self, dir: Direction, subj: usize, t: Target, owner: Option<usize>) -> Cow<'_, ConnSet> {
+    pub(crate) fn side(
+        &self,
+        dir: Direction,
+        subj: usize,
+        t: Target,
+        owner: Option<usize>,
+    ) -> Cow<'_, ConnSet> {
         let (admin, base, store) = match dir {
             Direction::Ingress => (&self.admin_in[subj], &self.base_in[subj], &self.tier_in),
             Direction::Egress => (&self.admin_out[subj], &self.base_out[subj], &self.tier_out),
@@ -826,4 +857,3 @@ impl Cluster {
         Reachability::compute(self)
     }
 }
-

@@ -173,12 +173,22 @@ enum End {
 fn locate(cluster: &Cluster, eng: &Engine<'_>, e: &Endpoint, input: &str) -> Result<End, Error> {
     match e {
         Endpoint::Address(ip) => Ok(End::Ext(*ip)),
-        Endpoint::Workload { namespace, name, kind } => {
+        Endpoint::Workload {
+            namespace,
+            name,
+            kind,
+        } => {
             let wi = cluster
                 .workloads
                 .iter()
-                .position(|w| &w.id.namespace == namespace && &w.id.name == name && kind.is_none_or(|k| k == w.id.kind))
-                .ok_or_else(|| Error::UnknownWorkload { input: input.to_string() })?;
+                .position(|w| {
+                    &w.id.namespace == namespace
+                        && &w.id.name == name
+                        && kind.is_none_or(|k| k == w.id.kind)
+                })
+                .ok_or_else(|| Error::UnknownWorkload {
+                    input: input.to_string(),
+                })?;
             let w = &cluster.workloads[wi];
             match eng.enforced.iter().position(|&i| i == wi) {
                 Some(pos) => Ok(End::Class(eng.class_of[pos], w.id.to_string())),
@@ -190,12 +200,20 @@ fn locate(cluster: &Cluster, eng: &Engine<'_>, e: &Endpoint, input: &str) -> Res
 
 /// Explains which policies select the source (egress side) and the destination (ingress
 /// side), which rule admits the connection, or why nothing does.
-pub fn explain(cluster: &Cluster, from: &str, to: &str, port: Option<(Protocol, u16)>) -> Result<Explanation, Error> {
+pub fn explain(
+    cluster: &Cluster,
+    from: &str,
+    to: &str,
+    port: Option<(Protocol, u16)>,
+) -> Result<Explanation, Error> {
     let eng = Engine::new(cluster);
     let fe = locate(cluster, &eng, &Endpoint::parse(from)?, from)?;
     let te = locate(cluster, &eng, &Endpoint::parse(to)?, to)?;
     if matches!((&fe, &te), (End::Ext(_), End::Ext(_))) {
-        return Err(Error::NoWorkload { from: from.into(), to: to.into() });
+        return Err(Error::NoWorkload {
+            from: from.into(),
+            to: to.into(),
+        });
     }
     let name = |e: &End| match e {
         End::Class(_, n) | End::HostNet(n) => n.clone(),
@@ -211,7 +229,11 @@ pub fn explain(cluster: &Cluster, from: &str, to: &str, port: Option<(Protocol, 
         (End::Class(s, n), t) => {
             let target = match t {
                 End::Class(d, _) => Some(Target::Class(*d)),
-                End::Ext(ip) => eng.ext_out.iter().position(|r| r.contains(*ip)).map(Target::Ext),
+                End::Ext(ip) => eng
+                    .ext_out
+                    .iter()
+                    .position(|r| r.contains(*ip))
+                    .map(Target::Ext),
                 End::HostNet(_) => None,
             };
             match target {
@@ -226,17 +248,36 @@ pub fn explain(cluster: &Cluster, from: &str, to: &str, port: Option<(Protocol, 
         (f, End::Class(d, n)) => {
             let target = match f {
                 End::Class(s, _) => Some(Target::Class(*s)),
-                End::Ext(ip) => eng.ext_in.iter().position(|r| r.contains(*ip)).map(Target::Ext),
+                End::Ext(ip) => eng
+                    .ext_in
+                    .iter()
+                    .position(|r| r.contains(*ip))
+                    .map(Target::Ext),
                 End::HostNet(_) => None,
             };
             match target {
-                Some(target) => side(&eng, Direction::Ingress, *d, n.clone(), target, Some(*d), port),
+                Some(target) => side(
+                    &eng,
+                    Direction::Ingress,
+                    *d,
+                    n.clone(),
+                    target,
+                    Some(*d),
+                    port,
+                ),
                 None => passive(Direction::Ingress, n.clone(), SideStatus::NotEnforced),
             }
         }
     };
     let allowed = egress.allowed.intersect(&ingress.allowed);
-    Ok(Explanation { from: name(&fe), to: name(&te), port, egress, ingress, allowed })
+    Ok(Explanation {
+        from: name(&fe),
+        to: name(&te),
+        port,
+        egress,
+        ingress,
+        allowed,
+    })
 }
 
 fn passive(direction: Direction, subject: String, status: SideStatus) -> Side {
@@ -270,11 +311,25 @@ fn side(
     for &pi in pols {
         let policy = cluster.policies[pi].id.clone();
         if rules[pi].is_empty() {
-            verdicts.push(RuleVerdict { policy, path: format!("spec.{list}"), admits: ConnSet::none(), miss: Some(Miss::NoRules) });
+            verdicts.push(RuleVerdict {
+                policy,
+                path: format!("spec.{list}"),
+                admits: ConnSet::none(),
+                miss: Some(Miss::NoRules),
+            });
             continue;
         }
         for (ri, r) in rules[pi].iter().enumerate() {
-            verdicts.push(rule_verdict(policy.clone(), r, ri, list, field, t, owner_ports, port));
+            verdicts.push(rule_verdict(
+                policy.clone(),
+                r,
+                ri,
+                list,
+                field,
+                t,
+                owner_ports,
+                port,
+            ));
         }
     }
     let (admin, base, store) = match dir {
@@ -295,18 +350,35 @@ fn side(
                 Direction::Egress => tp.egress.get(r.rule),
             };
             let path = match (tr, peer) {
-                (Some(tr), Some(j)) => tr.peer_paths.get(j).cloned().unwrap_or_else(|| format!("spec.{list}[{}]", tr.index)),
+                (Some(tr), Some(j)) => tr
+                    .peer_paths
+                    .get(j)
+                    .cloned()
+                    .unwrap_or_else(|| format!("spec.{list}[{}]", tr.index)),
                 (Some(tr), None) => format!("spec.{list}[{}]", tr.index),
                 (None, _) => format!("spec.{list}"),
             };
-            tiers.push(TierVerdict { policy: tp.id.clone(), path, rule_name: tr.map(|t| t.name.clone()).unwrap_or_default(), action: r.action, conns });
+            tiers.push(TierVerdict {
+                policy: tp.id.clone(),
+                path,
+                rule_name: tr.map(|t| t.name.clone()).unwrap_or_default(),
+                action: r.action,
+                conns,
+            });
         }
     }
     Side {
         direction: dir,
         subject,
-        status: if pols.is_empty() { SideStatus::NotIsolated } else { SideStatus::Isolated },
-        selecting: pols.iter().map(|&pi| cluster.policies[pi].id.clone()).collect(),
+        status: if pols.is_empty() {
+            SideStatus::NotIsolated
+        } else {
+            SideStatus::Isolated
+        },
+        selecting: pols
+            .iter()
+            .map(|&pi| cluster.policies[pi].id.clone())
+            .collect(),
         rules: verdicts,
         tiers,
         allowed: eng.side(dir, subj, t, owner).into_owned(),
@@ -326,7 +398,12 @@ fn rule_verdict(
 ) -> RuleVerdict {
     let base = format!("spec.{list}[{ri}]");
     let Some(peer) = r.matching_peer(t) else {
-        return RuleVerdict { policy, path: base, admits: ConnSet::none(), miss: Some(Miss::PeerMismatch) };
+        return RuleVerdict {
+            policy,
+            path: base,
+            admits: ConnSet::none(),
+            miss: Some(Miss::PeerMismatch),
+        };
     };
     let path = match peer {
         Some(j) => format!("{base}.{field}[{j}]"),
@@ -337,7 +414,8 @@ fn rule_verdict(
         PortValue::Named(n) | PortValue::NamedAnyProtocol(n) => {
             let found = owner_ports.unwrap_or_default().iter().any(|cp| {
                 cp.name.as_deref() == Some(n.as_str())
-                    && (matches!(p.value, PortValue::NamedAnyProtocol(_)) || cp.protocol == p.protocol)
+                    && (matches!(p.value, PortValue::NamedAnyProtocol(_))
+                        || cp.protocol == p.protocol)
             });
             (!found).then(|| n.clone())
         }
@@ -354,7 +432,12 @@ fn rule_verdict(
     } else {
         Some(Miss::PortMismatch)
     };
-    RuleVerdict { policy, path, admits, miss }
+    RuleVerdict {
+        policy,
+        path,
+        admits,
+        miss,
+    }
 }
 
 impl fmt::Display for Side {
@@ -363,7 +446,11 @@ impl fmt::Display for Side {
         match self.status {
             SideStatus::External => writeln!(f, "external address, no policies apply")?,
             SideStatus::NotEnforced => writeln!(f, "host-network pod, policies are not enforced")?,
-            SideStatus::NotIsolated => writeln!(f, "no NetworkPolicy selects it for {}, so it is not isolated", self.direction)?,
+            SideStatus::NotIsolated => writeln!(
+                f,
+                "no NetworkPolicy selects it for {}, so it is not isolated",
+                self.direction
+            )?,
             SideStatus::Isolated => {
                 let names: Vec<String> = self.selecting.iter().map(|p| p.to_string()).collect();
                 writeln!(f, "isolated by {}", names.join(", "))?;
@@ -375,18 +462,41 @@ impl fmt::Display for Side {
                 Action::Deny => "denies",
                 Action::Pass => "passes to the next tier",
             };
-            writeln!(f, "  - {} {} (rule {:?}) {} {}", t.policy, t.path, t.rule_name, action, t.conns)?;
+            writeln!(
+                f,
+                "  - {} {} (rule {:?}) {} {}",
+                t.policy, t.path, t.rule_name, action, t.conns
+            )?;
         }
         for r in &self.rules {
             match &r.miss {
                 None => writeln!(f, "  - {} {} admits {}", r.policy, r.path, r.admits)?,
-                Some(Miss::NoRules) => writeln!(f, "  - {} has no {} rules: it only isolates", r.policy, self.direction)?,
-                Some(Miss::PeerMismatch) => writeln!(f, "  - {} {}: no peer matches the other end", r.policy, r.path)?,
-                Some(Miss::PortMismatch) => writeln!(f, "  - {} {}: peer matches, port does not (rule allows {})", r.policy, r.path, r.admits)?,
-                Some(Miss::NamedPortUnresolved(n)) => writeln!(f, "  - {} {}: peer matches, but named port {n:?} is not declared by the destination pod, so it allows nothing", r.policy, r.path)?,
+                Some(Miss::NoRules) => writeln!(
+                    f,
+                    "  - {} has no {} rules: it only isolates",
+                    r.policy, self.direction
+                )?,
+                Some(Miss::PeerMismatch) => writeln!(
+                    f,
+                    "  - {} {}: no peer matches the other end",
+                    r.policy, r.path
+                )?,
+                Some(Miss::PortMismatch) => writeln!(
+                    f,
+                    "  - {} {}: peer matches, port does not (rule allows {})",
+                    r.policy, r.path, r.admits
+                )?,
+                Some(Miss::NamedPortUnresolved(n)) => writeln!(
+                    f,
+                    "  - {} {}: peer matches, but named port {n:?} is not declared by the destination pod, so it allows nothing",
+                    r.policy, r.path
+                )?,
             }
         }
-        if self.status == SideStatus::Isolated && self.rules.iter().all(|r| r.miss.is_some()) && self.tiers.is_empty() {
+        if self.status == SideStatus::Isolated
+            && self.rules.iter().all(|r| r.miss.is_some())
+            && self.tiers.is_empty()
+        {
             writeln!(f, "  no rule admits this connection")?;
         }
         writeln!(f, "  {} allows: {}", self.direction, self.allowed)
@@ -395,10 +505,18 @@ impl fmt::Display for Side {
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = if self.is_allowed() { "ALLOWED" } else { "DENIED" };
+        let verdict = if self.is_allowed() {
+            "ALLOWED"
+        } else {
+            "DENIED"
+        };
         match self.port {
             Some((p, n)) => writeln!(f, "{} => {} on {p}/{n}: {verdict}", self.from, self.to)?,
-            None => writeln!(f, "{} => {}: {verdict} ({})", self.from, self.to, self.allowed)?,
+            None => writeln!(
+                f,
+                "{} => {}: {verdict} ({})",
+                self.from, self.to, self.allowed
+            )?,
         }
         write!(f, "{}", self.egress)?;
         write!(f, "{}", self.ingress)

@@ -75,7 +75,12 @@ fn sorted_rows(reach: &Reachability) -> Vec<Row> {
             line.push_str(" : ");
             let conn_start = line.len();
             let _ = write!(line, "{}", c.conn);
-            Row { line, src_end, dst: (d0, d1), conn_start }
+            Row {
+                line,
+                src_end,
+                dst: (d0, d1),
+                conn_start,
+            }
         })
         .collect();
     rows.par_sort_unstable_by(|a, b| a.line.cmp(&b.line));
@@ -116,7 +121,13 @@ fn csv_field(s: &str) -> String {
 pub fn to_csv(reach: &Reachability) -> String {
     let mut out = String::from("src,dst,conn\n");
     for r in sorted_rows(reach) {
-        let _ = writeln!(out, "{},{},{}", csv_field(r.src()), csv_field(r.dst()), csv_field(r.conn()));
+        let _ = writeln!(
+            out,
+            "{},{},{}",
+            csv_field(r.src()),
+            csv_field(r.dst()),
+            csv_field(r.conn())
+        );
     }
     out
 }
@@ -129,7 +140,8 @@ fn dot_id(s: &str) -> String {
 /// external ranges and domains outside, one edge per allowed pair labelled with its conns.
 pub fn to_dot(reach: &Reachability) -> String {
     use std::collections::BTreeMap;
-    let mut out = String::from("digraph {\n\tcolor=\"red2\"\n\tfontsize=24\n\tfontcolor=\"black\"\n");
+    let mut out =
+        String::from("digraph {\n\tcolor=\"red2\"\n\tfontsize=24\n\tfontcolor=\"black\"\n");
     let mut by_ns: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for w in reach.workloads() {
         by_ns.entry(&w.namespace).or_default().push(w.to_string());
@@ -138,7 +150,12 @@ pub fn to_dot(reach: &Reachability) -> String {
         let _ = writeln!(out, "\tsubgraph cluster_{i} {{\n\t\tlabel={}", dot_id(ns));
         for n in nodes {
             let label = n.split_once('/').map_or(n.as_str(), |(_, rest)| rest);
-            let _ = writeln!(out, "\t\t{} [label={} color=\"blue\" fontcolor=\"blue\"]", dot_id(n), dot_id(label));
+            let _ = writeln!(
+                out,
+                "\t\t{} [label={} color=\"blue\" fontcolor=\"blue\"]",
+                dot_id(n),
+                dot_id(label)
+            );
         }
         out.push_str("\t}\n");
     }
@@ -151,10 +168,21 @@ pub fn to_dot(reach: &Reachability) -> String {
     externals.sort_unstable();
     externals.dedup();
     for e in externals {
-        let _ = writeln!(out, "\t{} [label={} shape=box color=\"red2\" fontcolor=\"red2\"]", dot_id(e), dot_id(e));
+        let _ = writeln!(
+            out,
+            "\t{} [label={} shape=box color=\"red2\" fontcolor=\"red2\"]",
+            dot_id(e),
+            dot_id(e)
+        );
     }
     for r in &rows {
-        let _ = writeln!(out, "\t{} -> {} [label={} color=\"gold2\" fontcolor=\"darkgreen\"]", dot_id(r.src()), dot_id(r.dst()), dot_id(r.conn()));
+        let _ = writeln!(
+            out,
+            "\t{} -> {} [label={} color=\"gold2\" fontcolor=\"darkgreen\"]",
+            dot_id(r.src()),
+            dot_id(r.dst()),
+            dot_id(r.conn())
+        );
     }
     out.push_str("}\n");
     out

@@ -90,7 +90,13 @@ pub struct WorkloadId {
 
 impl fmt::Display for WorkloadId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}[{}]", self.namespace, self.name, self.kind.as_str())
+        write!(
+            f,
+            "{}/{}[{}]",
+            self.namespace,
+            self.name,
+            self.kind.as_str()
+        )
     }
 }
 
@@ -206,7 +212,10 @@ pub(crate) enum NsMatch {
 
 #[derive(Debug, Clone)]
 pub(crate) enum PeerSpec {
-    Pods { ns: NsMatch, pods: Selector },
+    Pods {
+        ns: NsMatch,
+        pods: Selector,
+    },
     IpBlock(IpBlock),
     Domains(Vec<String>),
     /// Unusable peer (empty, bad CIDR, ANP `nodes`): matches nothing.
@@ -321,7 +330,12 @@ impl Cluster {
     }
 
     /// Looks up a workload by namespace and name (and kind, if given).
-    pub fn workload(&self, namespace: &str, name: &str, kind: Option<WorkloadKind>) -> Option<&Workload> {
+    pub fn workload(
+        &self,
+        namespace: &str,
+        name: &str,
+        kind: Option<WorkloadKind>,
+    ) -> Option<&Workload> {
         self.workloads.iter().find(|w| {
             w.id.namespace == namespace && w.id.name == name && kind.is_none_or(|k| k == w.id.kind)
         })
@@ -377,6 +391,7 @@ struct Builder {
 }
 
 struct RawWorkload {
+    index: usize,
     kind: WorkloadKind,
     namespace: String,
     name: String,
@@ -417,13 +432,26 @@ impl Builder {
         let api = str_at(obj, "/apiVersion").unwrap_or("");
         if kind == "List" || kind.ends_with("List") && obj.get("items").is_some() {
             if depth < 4 {
+                // Typed lists (`PodList` from the API) omit kind/apiVersion on their items.
+                let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
                 for item in obj
                     .get("items")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
                 {
-                    self.add(index, item, depth + 1);
+                    match (item_kind, item.get("kind")) {
+                        (Some(k), None) => {
+                            let mut item = item.clone();
+                            if let Some(m) = item.as_object_mut() {
+                                m.insert("kind".into(), Value::String(k.to_string()));
+                                m.entry("apiVersion")
+                                    .or_insert_with(|| Value::String(api.to_string()));
+                            }
+                            self.add(index, &item, depth + 1);
+                        }
+                        _ => self.add(index, item, depth + 1),
+                    }
                 }
             }
             return;
@@ -437,18 +465,28 @@ impl Builder {
         match kind {
             "Namespace" if api == "v1" => {
                 if name.is_empty() {
-                    self.warn(index, "Namespace", "metadata.name", "namespace without a name; skipped");
+                    self.warn(
+                        index,
+                        "Namespace",
+                        "metadata.name",
+                        "namespace without a name; skipped",
+                    );
                     return;
                 }
                 self.declared.insert(name.clone());
-                self.namespaces.insert(name, labels_at(obj, "/metadata/labels"));
+                self.namespaces
+                    .insert(name, labels_at(obj, "/metadata/labels"));
             }
             "NetworkPolicy" if group == "networking.k8s.io" => {
                 self.add_network_policy(index, obj, PolicyKind::NetworkPolicy, &ns, &name)
             }
-            "ApplicationNetworkPolicy" => {
-                self.add_network_policy(index, obj, PolicyKind::ApplicationNetworkPolicy, &ns, &name)
-            }
+            "ApplicationNetworkPolicy" => self.add_network_policy(
+                index,
+                obj,
+                PolicyKind::ApplicationNetworkPolicy,
+                &ns,
+                &name,
+            ),
             "AdminNetworkPolicy" if group == "policy.networking.k8s.io" => {
                 self.add_tier_policy(index, obj, PolicyKind::AdminNetworkPolicy, &name)
             }
@@ -461,15 +499,13 @@ impl Builder {
                 self.add_tier_policy(index, obj, PolicyKind::ClusterNetworkPolicy, &name)
             }
             "ConfigMap" if ns == "kube-system" && name == "amazon-vpc-cni" => {
-                self.eks.vpc_cni_network_policy_controller = Some(
-                    str_at(obj, "/data/enable-network-policy-controller").map(str::to_string),
-                );
+                self.eks.vpc_cni_network_policy_controller =
+                    Some(str_at(obj, "/data/enable-network-policy-controller").map(str::to_string));
             }
             "NodeClass" if group == "eks.amazonaws.com" => {
-                self.eks.node_classes.push((
-                    name,
-                    str_at(obj, "/spec/networkPolicy").map(str::to_string),
-                ));
+                self.eks
+                    .node_classes
+                    .push((name, str_at(obj, "/spec/networkPolicy").map(str::to_string)));
             }
             _ => {
                 if let Some(k) = WorkloadKind::parse(kind)
@@ -481,7 +517,14 @@ impl Builder {
         }
     }
 
-    fn add_workload(&mut self, index: usize, obj: &Value, kind: WorkloadKind, ns: String, name: String) {
+    fn add_workload(
+        &mut self,
+        index: usize,
+        obj: &Value,
+        kind: WorkloadKind,
+        ns: String,
+        name: String,
+    ) {
         let tpl = match kind {
             WorkloadKind::Pod => "",
             WorkloadKind::CronJob => "/spec/jobTemplate/spec/template",
@@ -489,7 +532,12 @@ impl Builder {
         };
         let label_obj = format!("{} {}/{}", kind.as_str(), ns, name);
         if name.is_empty() {
-            self.warn(index, &label_obj, "metadata.name", "workload without a name; skipped");
+            self.warn(
+                index,
+                &label_obj,
+                "metadata.name",
+                "workload without a name; skipped",
+            );
             return;
         }
         let labels = labels_at(obj, &format!("{tpl}/metadata/labels"));
@@ -518,7 +566,10 @@ impl Builder {
                     None => Some(Protocol::Tcp),
                     Some(s) => Protocol::parse(s),
                 };
-                match (port.and_then(|n| u16::try_from(n).ok()).filter(|&n| n > 0), protocol) {
+                match (
+                    port.and_then(|n| u16::try_from(n).ok()).filter(|&n| n > 0),
+                    protocol,
+                ) {
                     (Some(port), Some(protocol)) => ports.push(ContainerPort {
                         name: p.get("name").and_then(Value::as_str).map(str::to_string),
                         port,
@@ -526,14 +577,21 @@ impl Builder {
                     }),
                     _ => {
                         let path = format!("{}.containers[{ci}].ports[{pi}]", tpl_path(tpl));
-                        self.warn(index, &label_obj, &path, "invalid containerPort or protocol; ignored");
+                        self.warn(
+                            index,
+                            &label_obj,
+                            &path,
+                            "invalid containerPort or protocol; ignored",
+                        );
                     }
                 }
             }
         }
         ports.sort();
         ports.dedup();
-        let refs = obj.pointer("/metadata/ownerReferences").and_then(Value::as_array);
+        let refs = obj
+            .pointer("/metadata/ownerReferences")
+            .and_then(Value::as_array);
         let has_owner_refs = refs.is_some_and(|r| !r.is_empty());
         let owner = refs.and_then(|r| {
             let pick = r
@@ -546,6 +604,7 @@ impl Builder {
             ))
         });
         self.raw_workloads.push(RawWorkload {
+            index,
             kind,
             namespace: ns,
             name,
@@ -557,7 +616,14 @@ impl Builder {
         });
     }
 
-    fn add_network_policy(&mut self, index: usize, obj: &Value, kind: PolicyKind, ns: &str, name: &str) {
+    fn add_network_policy(
+        &mut self,
+        index: usize,
+        obj: &Value,
+        kind: PolicyKind,
+        ns: &str,
+        name: &str,
+    ) {
         let id = PolicyId {
             kind,
             namespace: Some(ns.to_string()),
@@ -568,13 +634,23 @@ impl Builder {
         let spec: netv1::NetworkPolicySpec = match serde_json::from_value(spec_raw.clone()) {
             Ok(s) => s,
             Err(e) => {
-                self.warn(index, &object, "spec", format!("cannot read spec ({e}); policy skipped"));
+                self.warn(
+                    index,
+                    &object,
+                    "spec",
+                    format!("cannot read spec ({e}); policy skipped"),
+                );
                 return;
             }
         };
         let (pod_selector, bad) = Selector::compile(&spec.pod_selector.clone().unwrap_or_default());
         if let Some(op) = bad {
-            self.warn(index, &object, "spec.podSelector", format!("unknown operator {op:?}; selects nothing"));
+            self.warn(
+                index,
+                &object,
+                "spec.podSelector",
+                format!("unknown operator {op:?}; selects nothing"),
+            );
         }
         // API reference, NetworkPolicySpec.policyTypes: "If this field is not specified, it
         // will default based on the existence of ingress or egress rules; policies that
@@ -603,7 +679,15 @@ impl Builder {
         let mut ingress = Vec::new();
         for (ri, r) in spec.ingress.iter().flatten().enumerate() {
             let base = format!("spec.ingress[{ri}]");
-            let peers = self.np_peers(index, &object, ns, r.from.as_deref(), &base, "from", &spec_raw);
+            let peers = self.np_peers(
+                index,
+                &object,
+                ns,
+                r.from.as_deref(),
+                &base,
+                "from",
+                &spec_raw,
+            );
             let ports = self.np_ports(index, &object, r.ports.as_deref(), &base);
             ingress.push(Rule { peers, ports });
         }
@@ -656,12 +740,21 @@ impl Builder {
                 .pointer(&raw_ptr)
                 .and_then(|v| v.get("domainNames"))
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_lowercase)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|d| d.as_str().map(str::to_lowercase))
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(ipb) = &p.ip_block {
                 out.push(self.ip_block(index, object, &path, &ipb.cidr, ipb.except.as_deref()));
                 if p.pod_selector.is_some() || p.namespace_selector.is_some() {
-                    self.warn(index, object, &path, "ipBlock combined with selectors is invalid; only the ipBlock is used");
+                    self.warn(
+                        index,
+                        object,
+                        &path,
+                        "ipBlock combined with selectors is invalid; only the ipBlock is used",
+                    );
                 }
                 continue;
             }
@@ -671,7 +764,12 @@ impl Builder {
             }
             match (&p.namespace_selector, &p.pod_selector) {
                 (None, None) => {
-                    self.warn(index, object, &path, "peer sets no selector or ipBlock; matches nothing");
+                    self.warn(
+                        index,
+                        object,
+                        &path,
+                        "peer sets no selector or ipBlock; matches nothing",
+                    );
                     out.push(PeerSpec::Nothing);
                 }
                 (nsel, psel) => {
@@ -681,7 +779,12 @@ impl Builder {
                         // matching podSelector in the namespaces selected by namespaceSelector.
                         // Otherwise it selects all pods in the namespaces selected by
                         // namespaceSelector."
-                        Some(s) => NsMatch::Selector(self.sel(index, object, &format!("{path}.namespaceSelector"), s)),
+                        Some(s) => NsMatch::Selector(self.sel(
+                            index,
+                            object,
+                            &format!("{path}.namespaceSelector"),
+                            s,
+                        )),
                         // ... podSelector alone selects pods in the policy's own namespace.
                         None => NsMatch::Same(ns.to_string()),
                     };
@@ -699,14 +802,31 @@ impl Builder {
     fn sel(&mut self, index: usize, object: &str, path: &str, s: &LabelSelector) -> Selector {
         let (sel, bad) = Selector::compile(s);
         if let Some(op) = bad {
-            self.warn(index, object, path, format!("unknown operator {op:?}; selects nothing"));
+            self.warn(
+                index,
+                object,
+                path,
+                format!("unknown operator {op:?}; selects nothing"),
+            );
         }
         sel
     }
 
-    fn ip_block(&mut self, index: usize, object: &str, path: &str, cidr: &str, except: Option<&[String]>) -> PeerSpec {
+    fn ip_block(
+        &mut self,
+        index: usize,
+        object: &str,
+        path: &str,
+        cidr: &str,
+        except: Option<&[String]>,
+    ) -> PeerSpec {
         let Some(c) = IpRange::parse_cidr(cidr) else {
-            self.warn(index, object, &format!("{path}.ipBlock.cidr"), format!("invalid CIDR {cidr:?}; matches nothing"));
+            self.warn(
+                index,
+                object,
+                &format!("{path}.ipBlock.cidr"),
+                format!("invalid CIDR {cidr:?}; matches nothing"),
+            );
             return PeerSpec::Nothing;
         };
         let mut ex = Vec::new();
@@ -725,7 +845,10 @@ impl Builder {
                 }
             }
         }
-        PeerSpec::IpBlock(IpBlock { cidr: c, except: ex })
+        PeerSpec::IpBlock(IpBlock {
+            cidr: c,
+            except: ex,
+        })
     }
 
     fn np_ports(
@@ -747,7 +870,12 @@ impl Builder {
                 Some(s) => match Protocol::parse(s) {
                     Some(p) => p,
                     None => {
-                        self.warn(index, object, &format!("{path}.protocol"), format!("unknown protocol {s:?}; port entry ignored"));
+                        self.warn(
+                            index,
+                            object,
+                            &format!("{path}.protocol"),
+                            format!("unknown protocol {s:?}; port entry ignored"),
+                        );
                         continue;
                     }
                 },
@@ -757,7 +885,12 @@ impl Builder {
                 None => PortValue::All,
                 Some(IntOrString::Int(n)) => {
                     let Some(lo) = u16::try_from(*n).ok().filter(|&n| n > 0) else {
-                        self.warn(index, object, &format!("{path}.port"), format!("port {n} out of range; port entry ignored"));
+                        self.warn(
+                            index,
+                            object,
+                            &format!("{path}.port"),
+                            format!("port {n} out of range; port entry ignored"),
+                        );
                         continue;
                     };
                     // NetworkPolicyPort.endPort: the range port..endPort, inclusive.
@@ -774,15 +907,29 @@ impl Builder {
                 }
                 Some(IntOrString::String(s)) => {
                     if p.end_port.is_some() {
-                        self.warn(index, object, &format!("{path}.endPort"), "endPort with a named port is invalid; endPort ignored");
+                        self.warn(
+                            index,
+                            object,
+                            &format!("{path}.endPort"),
+                            "endPort with a named port is invalid; endPort ignored",
+                        );
                     }
                     if s.chars().all(|c| c.is_ascii_digit()) {
-                        self.warn(index, object, &format!("{path}.port"), format!("port {s:?} is a string, so the API reads it as a port name"));
+                        self.warn(
+                            index,
+                            object,
+                            &format!("{path}.port"),
+                            format!("port {s:?} is a string, so the API reads it as a port name"),
+                        );
                     }
                     PortValue::Named(s.clone())
                 }
             };
-            out.push(PortSpec { protocol, value, index: pi });
+            out.push(PortSpec {
+                protocol,
+                value,
+                index: pi,
+            });
         }
         Some(out)
     }
@@ -797,7 +944,12 @@ impl Builder {
         let spec: TierSpec = match obj.get("spec").map(|s| serde_json::from_value(s.clone())) {
             Some(Ok(s)) => s,
             Some(Err(e)) => {
-                self.warn(index, &object, "spec", format!("cannot read spec ({e}); policy skipped"));
+                self.warn(
+                    index,
+                    &object,
+                    "spec",
+                    format!("cannot read spec ({e}); policy skipped"),
+                );
                 return;
             }
             None => {
@@ -812,21 +964,45 @@ impl Builder {
                 Some("Admin") => Tier::Admin,
                 Some("Baseline") => Tier::Baseline,
                 other => {
-                    self.warn(index, &object, "spec.tier", format!("unknown tier {other:?}; policy skipped"));
+                    self.warn(
+                        index,
+                        &object,
+                        "spec.tier",
+                        format!("unknown tier {other:?}; policy skipped"),
+                    );
                     return;
                 }
             },
         };
         let (subject_ns, subject_pods) = match &spec.subject {
-            Some(TierSubject { namespaces: Some(n), .. }) => {
-                (self.sel(index, &object, "spec.subject.namespaces", n), Selector::everything())
-            }
+            Some(TierSubject {
+                namespaces: Some(n),
+                ..
+            }) => (
+                self.sel(index, &object, "spec.subject.namespaces", n),
+                Selector::everything(),
+            ),
             Some(TierSubject { pods: Some(p), .. }) => (
-                self.sel(index, &object, "spec.subject.pods.namespaceSelector", &p.namespace_selector.clone().unwrap_or_default()),
-                self.sel(index, &object, "spec.subject.pods.podSelector", &p.pod_selector.clone().unwrap_or_default()),
+                self.sel(
+                    index,
+                    &object,
+                    "spec.subject.pods.namespaceSelector",
+                    &p.namespace_selector.clone().unwrap_or_default(),
+                ),
+                self.sel(
+                    index,
+                    &object,
+                    "spec.subject.pods.podSelector",
+                    &p.pod_selector.clone().unwrap_or_default(),
+                ),
             ),
             _ => {
-                self.warn(index, &object, "spec.subject", "no subject; policy selects nothing and is skipped");
+                self.warn(
+                    index,
+                    &object,
+                    "spec.subject",
+                    "no subject; policy selects nothing and is skipped",
+                );
                 return;
             }
         };
@@ -844,7 +1020,14 @@ impl Builder {
         });
     }
 
-    fn tier_rules(&mut self, index: usize, object: &str, rules: &[TierRuleRaw], dir: &str, field: &str) -> Vec<TierRule> {
+    fn tier_rules(
+        &mut self,
+        index: usize,
+        object: &str,
+        rules: &[TierRuleRaw],
+        dir: &str,
+        field: &str,
+    ) -> Vec<TierRule> {
         let mut out = Vec::new();
         for (ri, r) in rules.iter().enumerate() {
             let base = format!("spec.{dir}[{ri}]");
@@ -853,7 +1036,12 @@ impl Builder {
                 "Deny" => Action::Deny,
                 "Pass" => Action::Pass,
                 other => {
-                    self.warn(index, object, &format!("{base}.action"), format!("unknown action {other:?}; rule ignored"));
+                    self.warn(
+                        index,
+                        object,
+                        &format!("{base}.action"),
+                        format!("unknown action {other:?}; rule ignored"),
+                    );
                     continue;
                 }
             };
@@ -870,7 +1058,12 @@ impl Builder {
                 for (pi, p) in ports.iter().enumerate() {
                     match p.to_spec(pi) {
                         Some(s) => v.push(s),
-                        None => self.warn(index, object, &format!("{base}.ports[{pi}]"), "unreadable port entry; ignored"),
+                        None => self.warn(
+                            index,
+                            object,
+                            &format!("{base}.ports[{pi}]"),
+                            "unreadable port entry; ignored",
+                        ),
                     }
                 }
                 v
@@ -887,29 +1080,71 @@ impl Builder {
         out
     }
 
-    fn tier_peer(&mut self, index: usize, object: &str, p: &TierPeerRaw, path: &str, peers: &mut Vec<PeerSpec>) {
+    fn tier_peer(
+        &mut self,
+        index: usize,
+        object: &str,
+        p: &TierPeerRaw,
+        path: &str,
+        peers: &mut Vec<PeerSpec>,
+    ) {
         if let Some(n) = &p.namespaces {
             let s = self.sel(index, object, &format!("{path}.namespaces"), n);
-            peers.push(PeerSpec::Pods { ns: NsMatch::Selector(s), pods: Selector::everything() });
+            peers.push(PeerSpec::Pods {
+                ns: NsMatch::Selector(s),
+                pods: Selector::everything(),
+            });
         } else if let Some(pp) = &p.pods {
-            let ns = self.sel(index, object, &format!("{path}.pods.namespaceSelector"), &pp.namespace_selector.clone().unwrap_or_default());
-            let pods = self.sel(index, object, &format!("{path}.pods.podSelector"), &pp.pod_selector.clone().unwrap_or_default());
-            peers.push(PeerSpec::Pods { ns: NsMatch::Selector(ns), pods });
+            let ns = self.sel(
+                index,
+                object,
+                &format!("{path}.pods.namespaceSelector"),
+                &pp.namespace_selector.clone().unwrap_or_default(),
+            );
+            let pods = self.sel(
+                index,
+                object,
+                &format!("{path}.pods.podSelector"),
+                &pp.pod_selector.clone().unwrap_or_default(),
+            );
+            peers.push(PeerSpec::Pods {
+                ns: NsMatch::Selector(ns),
+                pods,
+            });
         } else if let Some(nets) = &p.networks {
             for (ni, n) in nets.iter().enumerate() {
-                peers.push(self.ip_block(index, object, &format!("{path}.networks[{ni}]"), n, None));
+                peers.push(self.ip_block(
+                    index,
+                    object,
+                    &format!("{path}.networks[{ni}]"),
+                    n,
+                    None,
+                ));
             }
         } else if let Some(d) = &p.domain_names {
-            peers.push(PeerSpec::Domains(d.iter().map(|s| s.to_lowercase()).collect()));
+            peers.push(PeerSpec::Domains(
+                d.iter().map(|s| s.to_lowercase()).collect(),
+            ));
         } else {
-            self.warn(index, object, path, "peer type not modelled (e.g. nodes); matches nothing");
+            self.warn(
+                index,
+                object,
+                path,
+                "peer type not modelled (e.g. nodes); matches nothing",
+            );
             peers.push(PeerSpec::Nothing);
         }
     }
 
     fn finish(mut self) -> (Cluster, Vec<Warning>) {
         // Resolve each workload object to its top owner present in the input.
-        let key_of = |w: &RawWorkload| (w.namespace.clone(), w.kind.as_str().to_string(), w.name.clone());
+        let key_of = |w: &RawWorkload| {
+            (
+                w.namespace.clone(),
+                w.kind.as_str().to_string(),
+                w.name.clone(),
+            )
+        };
         let index: HashMap<(String, String, String), usize> = self
             .raw_workloads
             .iter()
@@ -917,42 +1152,59 @@ impl Builder {
             .map(|(i, w)| (key_of(w), i))
             .collect();
         let mut tops: BTreeMap<(String, String, WorkloadKind), Workload> = BTreeMap::new();
-        let mut pods_per_top: HashMap<usize, usize> = HashMap::new();
-        let mut top_of = vec![0usize; self.raw_workloads.len()];
         for i in 0..self.raw_workloads.len() {
             let mut cur = i;
             for _ in 0..8 {
                 let w = &self.raw_workloads[cur];
-                let next = w.owner.as_ref().and_then(|(k, n)| index.get(&(w.namespace.clone(), k.clone(), n.clone())));
+                let next = w
+                    .owner
+                    .as_ref()
+                    .and_then(|(k, n)| index.get(&(w.namespace.clone(), k.clone(), n.clone())));
                 match next {
                     Some(&n) if n != cur => cur = n,
                     _ => break,
                 }
             }
-            top_of[i] = cur;
-            if self.raw_workloads[i].kind == WorkloadKind::Pod && cur != i {
-                *pods_per_top.entry(cur).or_default() += 1;
-            }
-        }
-        for (i, w) in self.raw_workloads.iter().enumerate() {
-            if top_of[i] != i {
+            let top = &self.raw_workloads[cur];
+            // A pod whose owner is not in the input (e.g. a `kubectl get pods` dump) is
+            // grouped under its owner reference, as np-guard's netpol-analyzer does, so
+            // replicas collapse into one workload instead of one line per pod.
+            let (name, kind) = match (&top.owner, top.kind) {
+                (Some((k, n)), WorkloadKind::Pod) => match WorkloadKind::parse(k) {
+                    Some(k) => (n.clone(), k),
+                    None => (top.name.clone(), top.kind),
+                },
+                _ => (top.name.clone(), top.kind),
+            };
+            let key = (top.namespace.clone(), name.clone(), kind);
+            let raw = &self.raw_workloads[i];
+            let is_pod = usize::from(raw.kind == WorkloadKind::Pod);
+            if let Some(existing) = tops.get_mut(&key) {
+                existing.pod_objects += is_pod;
+                if cur == i && existing.labels != raw.labels {
+                    self.warnings.push(Warning {
+                        index: raw.index,
+                        object: format!("{} {}/{}", raw.kind.as_str(), raw.namespace, raw.name),
+                        path: "metadata.labels".into(),
+                        message: format!("labels differ from other pods of {}/{}; the first pod's labels are used", key.0, key.1),
+                    });
+                }
                 continue;
             }
-            self.namespaces.entry(w.namespace.clone()).or_default();
-            let own_pod = usize::from(w.kind == WorkloadKind::Pod);
+            self.namespaces.entry(top.namespace.clone()).or_default();
             tops.insert(
-                (w.namespace.clone(), w.name.clone(), w.kind),
+                key,
                 Workload {
                     id: WorkloadId {
-                        namespace: w.namespace.clone(),
-                        name: w.name.clone(),
-                        kind: w.kind,
+                        namespace: top.namespace.clone(),
+                        name,
+                        kind,
                     },
-                    labels: w.labels.clone(),
-                    ports: w.ports.clone(),
-                    host_network: w.host_network,
-                    standalone: w.kind == WorkloadKind::Pod && !w.has_owner_refs,
-                    pod_objects: own_pod + pods_per_top.get(&i).copied().unwrap_or(0),
+                    labels: top.labels.clone(),
+                    ports: top.ports.clone(),
+                    host_network: top.host_network,
+                    standalone: top.kind == WorkloadKind::Pod && !top.has_owner_refs,
+                    pod_objects: is_pod,
                 },
             );
         }
@@ -984,7 +1236,11 @@ impl Builder {
 
 fn tpl_path(tpl: &str) -> String {
     let t = tpl.trim_start_matches('/').replace('/', ".");
-    if t.is_empty() { "spec".into() } else { format!("{t}.spec") }
+    if t.is_empty() {
+        "spec".into()
+    } else {
+        format!("{t}.spec")
+    }
 }
 
 // ---------- serde structs for the cluster-scoped CRDs (unknown fields tolerated) ----------
@@ -1025,7 +1281,11 @@ struct TierRuleRaw {
 
 impl TierRuleRaw {
     fn peers(&self, field: &str) -> &[TierPeerRaw] {
-        if field == "from" { &self.from } else { &self.to }
+        if field == "from" {
+            &self.from
+        } else {
+            &self.to
+        }
     }
 }
 
@@ -1076,24 +1336,48 @@ fn proto(p: &Option<String>) -> Option<Protocol> {
 impl TierPortRaw {
     fn to_spec(&self, index: usize) -> Option<PortSpec> {
         if let Some(n) = &self.port_number {
-            return (n.port > 0).then_some(PortSpec { protocol: proto(&n.protocol)?, value: PortValue::Range(n.port, n.port), index });
+            return (n.port > 0).then_some(PortSpec {
+                protocol: proto(&n.protocol)?,
+                value: PortValue::Range(n.port, n.port),
+                index,
+            });
         }
         if let Some(n) = &self.named_port {
             // ANP namedPort carries no protocol: the container port's own protocol applies.
-            return Some(PortSpec { protocol: Protocol::Tcp, value: PortValue::NamedAnyProtocol(n.clone()), index });
+            return Some(PortSpec {
+                protocol: Protocol::Tcp,
+                value: PortValue::NamedAnyProtocol(n.clone()),
+                index,
+            });
         }
         if let Some(r) = &self.port_range {
-            return (r.start > 0 && r.start <= r.end).then_some(PortSpec { protocol: proto(&r.protocol)?, value: PortValue::Range(r.start, r.end), index });
+            return (r.start > 0 && r.start <= r.end).then_some(PortSpec {
+                protocol: proto(&r.protocol)?,
+                value: PortValue::Range(r.start, r.end),
+                index,
+            });
         }
         let protocol = proto(&self.protocol)?;
         match &self.port {
-            None => Some(PortSpec { protocol, value: PortValue::All, index }),
+            None => Some(PortSpec {
+                protocol,
+                value: PortValue::All,
+                index,
+            }),
             Some(Value::Number(n)) => {
                 let lo = u16::try_from(n.as_u64()?).ok().filter(|&p| p > 0)?;
                 let hi = self.end_port.unwrap_or(lo);
-                (hi >= lo).then_some(PortSpec { protocol, value: PortValue::Range(lo, hi), index })
+                (hi >= lo).then_some(PortSpec {
+                    protocol,
+                    value: PortValue::Range(lo, hi),
+                    index,
+                })
             }
-            Some(Value::String(s)) => Some(PortSpec { protocol, value: PortValue::Named(s.clone()), index }),
+            Some(Value::String(s)) => Some(PortSpec {
+                protocol,
+                value: PortValue::Named(s.clone()),
+                index,
+            }),
             _ => None,
         }
     }

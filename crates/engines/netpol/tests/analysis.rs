@@ -10,7 +10,12 @@ fn base() -> Vec<Value> {
     vec![
         ns("prod", json!({"env": "prod"})),
         ns("dev", json!({})),
-        deploy("prod", "web", json!({"app": "web"}), &[("http", 80, "TCP"), ("ssh", 22, "TCP")]),
+        deploy(
+            "prod",
+            "web",
+            json!({"app": "web"}),
+            &[("http", 80, "TCP"), ("ssh", 22, "TCP")],
+        ),
         deploy("prod", "db", json!({"app": "db"}), &[("pg", 5432, "TCP")]),
         deploy("dev", "tool", json!({"app": "tool"}), &[]),
     ]
@@ -19,7 +24,11 @@ fn base() -> Vec<Value> {
 #[test]
 fn default_deny_coverage_per_direction() {
     let mut objs = base();
-    objs.push(netpol("prod", "default-deny", json!({"podSelector": {}, "policyTypes": ["Ingress"]})));
+    objs.push(netpol(
+        "prod",
+        "default-deny",
+        json!({"podSelector": {}, "policyTypes": ["Ingress"]}),
+    ));
     let c = build(&objs);
     let ing = namespaces_without_default_deny(&c, Direction::Ingress);
     assert_eq!(ing.len(), 1);
@@ -33,38 +42,68 @@ fn default_deny_coverage_per_direction() {
 #[test]
 fn per_workload_policies_count_as_coverage() {
     let mut objs = base();
-    objs.push(netpol("prod", "web", json!({"podSelector": {"matchLabels": {"app": "web"}}, "ingress": [{}]})));
-    objs.push(netpol("prod", "db", json!({"podSelector": {"matchLabels": {"app": "db"}}, "ingress": []})));
+    objs.push(netpol(
+        "prod",
+        "web",
+        json!({"podSelector": {"matchLabels": {"app": "web"}}, "ingress": [{}]}),
+    ));
+    objs.push(netpol(
+        "prod",
+        "db",
+        json!({"podSelector": {"matchLabels": {"app": "db"}}, "ingress": []}),
+    ));
     let c = build(&objs);
-    assert!(namespaces_without_default_deny(&c, Direction::Ingress).iter().all(|g| g.namespace != "prod"));
+    assert!(
+        namespaces_without_default_deny(&c, Direction::Ingress)
+            .iter()
+            .all(|g| g.namespace != "prod")
+    );
 }
 
 #[test]
 fn empty_pod_selector_is_not_a_policy_selecting_nothing() {
     let mut objs = base();
-    objs.push(netpol("prod", "all", json!({"podSelector": {}, "ingress": []})));
-    objs.push(netpol("prod", "typo", json!({"podSelector": {"matchLabels": {"app": "wbe"}}, "ingress": []})));
+    objs.push(netpol(
+        "prod",
+        "all",
+        json!({"podSelector": {}, "ingress": []}),
+    ));
+    objs.push(netpol(
+        "prod",
+        "typo",
+        json!({"podSelector": {"matchLabels": {"app": "wbe"}}, "ingress": []}),
+    ));
     objs.push(netpol("empty-ns", "all", json!({"podSelector": {}})));
     let c = build(&objs);
     let got: Vec<(String, bool)> = policies_selecting_nothing(&c)
         .into_iter()
         .map(|e| (e.at.policy.to_string(), e.namespace_has_workloads))
         .collect();
-    assert_eq!(got, [
-        ("NetworkPolicy empty-ns/all".to_string(), false),
-        ("NetworkPolicy prod/typo".to_string(), true),
-    ]);
-    let unselected: Vec<String> = unselected_workloads(&c).iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            ("NetworkPolicy empty-ns/all".to_string(), false),
+            ("NetworkPolicy prod/typo".to_string(), true),
+        ]
+    );
+    let unselected: Vec<String> = unselected_workloads(&c)
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
     assert_eq!(unselected, ["dev/tool[Deployment]"]);
 }
 
 #[test]
 fn namespace_selector_on_missing_label_never_matches() {
     let mut objs = base();
-    objs.push(netpol("prod", "p", json!({"podSelector": {}, "ingress": [{"from": [
-        {"namespaceSelector": {"matchLabels": {"env": "dev"}}},
-        {"namespaceSelector": {"matchLabels": {"name": "dev"}}}
-    ]}]})));
+    objs.push(netpol(
+        "prod",
+        "p",
+        json!({"podSelector": {}, "ingress": [{"from": [
+            {"namespaceSelector": {"matchLabels": {"env": "dev"}}},
+            {"namespaceSelector": {"matchLabels": {"name": "dev"}}}
+        ]}]}),
+    ));
     let c = build(&objs);
     let dead = never_matching_peers(&c);
     assert_eq!(dead.len(), 1);
@@ -88,31 +127,56 @@ fn sensitive_port_open_to_everywhere() {
 #[test]
 fn world_egress_flagged_only_in_default_deny_egress_namespaces() {
     let mut objs = base();
-    objs.push(netpol("prod", "deny", json!({"podSelector": {}, "policyTypes": ["Egress"]})));
+    objs.push(netpol(
+        "prod",
+        "deny",
+        json!({"podSelector": {}, "policyTypes": ["Egress"]}),
+    ));
     objs.push(netpol("prod", "world", json!({"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Egress"],
         "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]}]})));
     objs.push(netpol("dev", "world", json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}, {}]})));
     let c = build(&objs);
     let w = world_egress_in_default_deny_namespaces(&c);
-    let got: Vec<(String, String, bool)> = w.iter().map(|x| (x.at.policy.to_string(), x.at.path.clone(), x.has_except)).collect();
-    assert_eq!(got, [
-        ("NetworkPolicy dev/world".to_string(), "spec.egress[1]".to_string(), false),
-        ("NetworkPolicy prod/world".to_string(), "spec.egress[0].to[0].ipBlock".to_string(), true),
-    ]);
+    let got: Vec<(String, String, bool)> = w
+        .iter()
+        .map(|x| (x.at.policy.to_string(), x.at.path.clone(), x.has_except))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "NetworkPolicy dev/world".to_string(),
+                "spec.egress[1]".to_string(),
+                false
+            ),
+            (
+                "NetworkPolicy prod/world".to_string(),
+                "spec.egress[0].to[0].ipBlock".to_string(),
+                true
+            ),
+        ]
+    );
 }
 
 #[test]
 fn eks_specifics() {
     let mut objs = base();
     let many: Vec<Value> = (1..=25).map(|p| json!({"port": 1000 + p})).collect();
-    objs.push(netpol("prod", "many", json!({"podSelector": {}, "ingress": [{"ports": many}]})));
+    objs.push(netpol(
+        "prod",
+        "many",
+        json!({"podSelector": {}, "ingress": [{"ports": many}]}),
+    ));
     objs.push(netpol("prod", "named-ipblock", json!({"podSelector": {}, "policyTypes": ["Egress"],
         "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "ports": [{"port": 443}, {"port": "https"}]}]})));
     objs.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug", "namespace": "dev"}, "spec": {"containers": []}}));
     let c = build(&objs);
     let over = rules_over_port_limit(&c, EKS_PORTS_PER_PROTOCOL_LIMIT);
     assert_eq!(over.len(), 1);
-    assert_eq!((over[0].at.path.as_str(), over[0].count), ("spec.ingress[0].ports", 25));
+    assert_eq!(
+        (over[0].at.path.as_str(), over[0].count),
+        ("spec.ingress[0].ports", 25)
+    );
     let named = named_ports_toward_ip_blocks(&c);
     assert_eq!(named.len(), 1);
     assert_eq!(named[0].path, "spec.egress[0].ports[1].port");
@@ -125,14 +189,31 @@ fn eks_specifics() {
 #[test]
 fn eks_enforcement_from_configmap_and_nodeclass() {
     let cm = |v: Option<&str>| {
-        let data = match v { Some(v) => json!({"enable-network-policy-controller": v}), None => json!({}) };
+        let data = match v {
+            Some(v) => json!({"enable-network-policy-controller": v}),
+            None => json!({}),
+        };
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "amazon-vpc-cni", "namespace": "kube-system"}, "data": data})
     };
     let nodeclass = json!({"apiVersion": "eks.amazonaws.com/v1", "kind": "NodeClass", "metadata": {"name": "default"}, "spec": {"networkPolicy": "DefaultAllow"}});
     let e = |objs: Vec<Value>| eks_enforcement(&Cluster::from_objects(objs.iter()).0);
     assert_eq!(e(vec![cm(Some("true"))]), Enforcement::Enabled);
-    assert!(matches!(e(vec![cm(Some("false"))]), Enforcement::Disabled { .. }));
+    assert!(matches!(
+        e(vec![cm(Some("false"))]),
+        Enforcement::Disabled { .. }
+    ));
     assert!(matches!(e(vec![cm(None)]), Enforcement::Disabled { .. }));
-    assert!(matches!(e(vec![nodeclass.clone()]), Enforcement::Disabled { .. }));
-    assert_eq!(Cluster::from_objects([nodeclass].iter()).0.eks_facts().node_classes[0].1.as_deref(), Some("DefaultAllow"));
+    assert!(matches!(
+        e(vec![nodeclass.clone()]),
+        Enforcement::Disabled { .. }
+    ));
+    assert_eq!(
+        Cluster::from_objects([nodeclass].iter())
+            .0
+            .eks_facts()
+            .node_classes[0]
+            .1
+            .as_deref(),
+        Some("DefaultAllow")
+    );
 }

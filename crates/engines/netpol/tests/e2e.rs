@@ -64,7 +64,11 @@ impl Model {
                 }
             }
             let key = format!("{ns}/{pod}");
-            let labels = self.pod_labels.get(&key).cloned().unwrap_or(json!({"pod": pod}));
+            let labels = self
+                .pod_labels
+                .get(&key)
+                .cloned()
+                .unwrap_or(json!({"pod": pod}));
             objs.push(json!({
                 "apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": pod, "namespace": ns, "labels": labels},
@@ -78,7 +82,13 @@ impl Model {
 
 /// `GenNetworkPolicyWithNameAndPodSelector` + `SetSpecIngressRules` / `SetSpecEgressRules`:
 /// each setter present adds its policy type and the (possibly empty) rule list.
-fn policy(ns: &str, name: &str, pod_selector: Value, ingress: Option<Value>, egress: Option<Value>) -> Value {
+fn policy(
+    ns: &str,
+    name: &str,
+    pod_selector: Value,
+    ingress: Option<Value>,
+    egress: Option<Value>,
+) -> Value {
     let mut spec = json!({"podSelector": pod_selector});
     let mut types = Vec::new();
     if let Some(i) = ingress {
@@ -203,7 +213,13 @@ fn default_deny_all() {
 #[test]
 fn allow_from_pods_within_namespace_by_pod_selector() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "x/c", "y/a"]);
-    let p = policy("x", "x-a-allows-x-b", pod_a(), Some(json!([{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}])), None);
+    let p = policy(
+        "x",
+        "x-a-allows-x-b",
+        pod_a(),
+        Some(json!([{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false).expect("x/b", "x/a", true);
     validate(&m, &[p], TCP, 80, &t);
@@ -214,7 +230,13 @@ fn allow_from_pods_within_namespace_by_pod_selector() {
 fn allow_ingress_for_a_target() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a"]);
     let deny = deny_ingress_ns_x("deny-all");
-    let allow = policy("x", "allow-all-to-a", pod_a(), Some(json!([{"from": [{"podSelector": {}, "namespaceSelector": {}}]}])), None);
+    let allow = policy(
+        "x",
+        "allow-all-to-a",
+        pod_a(),
+        Some(json!([{"from": [{"podSelector": {}, "namespaceSelector": {}}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", true).all_ingress("x/b", false);
     validate(&m, &[deny, allow], TCP, 80, &t);
@@ -224,7 +246,13 @@ fn allow_ingress_for_a_target() {
 #[test]
 fn allow_ingress_from_all_namespaces() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "z/a"]);
-    let p = policy("x", "allow-from-another-ns", pod_a(), Some(json!([{"from": [{"namespaceSelector": {"matchLabels": {}}}]}])), None);
+    let p = policy(
+        "x",
+        "allow-from-another-ns",
+        pod_a(),
+        Some(json!([{"from": [{"namespaceSelector": {"matchLabels": {}}}]}])),
+        None,
+    );
     let t = Truth::new(&m);
     validate(&m, &[p], TCP, 80, &t);
 }
@@ -233,7 +261,15 @@ fn allow_ingress_from_all_namespaces() {
 #[test]
 fn allow_only_from_other_namespace_by_namespace_selector() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "z/a"]);
-    let p = policy("x", "allow-client-a-via-ns-selector", pod_a(), Some(json!([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]}])), None);
+    let p = policy(
+        "x",
+        "allow-client-a-via-ns-selector",
+        pod_a(),
+        Some(
+            json!([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]}]),
+        ),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("x/", "x/a", false).peer("z/", "x/a", false);
     validate(&m, &[p], TCP, 80, &t);
@@ -243,7 +279,15 @@ fn allow_only_from_other_namespace_by_namespace_selector() {
 #[test]
 fn pod_selector_match_expressions() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a"]);
-    let p = policy("x", "x-a-allows-x-b", pod_a(), Some(json!([{"from": [{"podSelector": {"matchExpressions": [{"key": "pod", "operator": "In", "values": ["b"]}]}}]}])), None);
+    let p = policy(
+        "x",
+        "x-a-allows-x-b",
+        pod_a(),
+        Some(
+            json!([{"from": [{"podSelector": {"matchExpressions": [{"key": "pod", "operator": "In", "values": ["b"]}]}}]}]),
+        ),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false).expect("x/b", "x/a", true);
     validate(&m, &[p], TCP, 80, &t);
@@ -253,7 +297,15 @@ fn pod_selector_match_expressions() {
 #[test]
 fn namespace_selector_match_expressions() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "z/a"]);
-    let p = policy("x", "allow-ns-y-match-selector", pod_a(), Some(json!([{"from": [{"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["y"]}]}}]}])), None);
+    let p = policy(
+        "x",
+        "allow-ns-y-match-selector",
+        pod_a(),
+        Some(
+            json!([{"from": [{"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["y"]}]}}]}]),
+        ),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("x/", "x/a", false).peer("z/", "x/a", false);
     validate(&m, &[p], TCP, 80, &t);
@@ -263,10 +315,16 @@ fn namespace_selector_match_expressions() {
 #[test]
 fn pod_selector_or_namespace_selector() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "x/c", "y/a"]);
-    let p = policy("x", "allow-ns-y-match-selector", pod_a(), Some(json!([{"from": [
-        {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["x"]}]}},
-        {"podSelector": {"matchLabels": {"pod": "b"}}}
-    ]}])), None);
+    let p = policy(
+        "x",
+        "allow-ns-y-match-selector",
+        pod_a(),
+        Some(json!([{"from": [
+            {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["x"]}]}},
+            {"podSelector": {"matchLabels": {"pod": "b"}}}
+        ]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.expect("x/a", "x/a", false).expect("x/c", "x/a", false);
     validate(&m, &[p], TCP, 80, &t);
@@ -276,12 +334,20 @@ fn pod_selector_or_namespace_selector() {
 #[test]
 fn pod_selector_and_namespace_selector() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "y/b", "z/b"]);
-    let p = policy("x", "allow-ns-y-podselector-and-nsselector", pod_a(), Some(json!([{"from": [
-        {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["x"]}]},
-         "podSelector": {"matchLabels": {"pod": "b"}}}
-    ]}])), None);
+    let p = policy(
+        "x",
+        "allow-ns-y-podselector-and-nsselector",
+        pod_a(),
+        Some(json!([{"from": [
+            {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["x"]}]},
+             "podSelector": {"matchLabels": {"pod": "b"}}}
+        ]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
-    t.all_ingress("x/a", false).expect("y/b", "x/a", true).expect("z/b", "x/a", true);
+    t.all_ingress("x/a", false)
+        .expect("y/b", "x/a", true)
+        .expect("z/b", "x/a", true);
     validate(&m, &[p], TCP, 80, &t);
 }
 
@@ -289,10 +355,16 @@ fn pod_selector_and_namespace_selector() {
 #[test]
 fn multiple_pod_selectors_and_namespace_selectors() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "y/b", "y/c"]);
-    let p = policy("x", "allow-ns-y-z-pod-b-c", pod_a(), Some(json!([{"from": [
-        {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["x"]}]},
-         "podSelector": {"matchExpressions": [{"key": "pod", "operator": "In", "values": ["b", "c"]}]}}
-    ]}])), None);
+    let p = policy(
+        "x",
+        "allow-ns-y-z-pod-b-c",
+        pod_a(),
+        Some(json!([{"from": [
+            {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["x"]}]},
+             "podSelector": {"matchExpressions": [{"key": "pod", "operator": "In", "values": ["b", "c"]}]}}
+        ]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("x/", "x/a", false).expect("y/a", "x/a", false);
     validate(&m, &[p], TCP, 80, &t);
@@ -302,20 +374,34 @@ fn multiple_pod_selectors_and_namespace_selectors() {
 #[test]
 fn any_pod_selectors() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "x/c"]);
-    let p = policy("x", "allow-ns-x-pod-b-c", pod_a(), Some(json!([{"from": [
-        {"podSelector": {"matchLabels": {"pod": "b"}}}, {"podSelector": {"matchLabels": {"pod": "c"}}}
-    ]}])), None);
+    let p = policy(
+        "x",
+        "allow-ns-x-pod-b-c",
+        pod_a(),
+        Some(json!([{"from": [
+            {"podSelector": {"matchLabels": {"pod": "b"}}}, {"podSelector": {"matchLabels": {"pod": "c"}}}
+        ]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
-    t.all_ingress("x/a", false).expect("x/b", "x/a", true).expect("x/c", "x/a", true);
+    t.all_ingress("x/a", false)
+        .expect("x/b", "x/a", true)
+        .expect("x/c", "x/a", true);
     validate(&m, &[p], TCP, 80, &t);
 }
 
 // "should enforce policy to allow traffic only from a pod in a different namespace based on PodSelector and NamespaceSelector"
 fn only_from_pod_in_other_namespace(proto: Protocol, pods: &[&str]) {
     let m = model(&[proto], &[80], pods);
-    let p = policy("x", "allow-ns-y-pod-a-via-namespace-pod-selector", pod_a(), Some(json!([{"from": [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}, "podSelector": {"matchLabels": {"pod": "a"}}}
-    ]}])), None);
+    let p = policy(
+        "x",
+        "allow-ns-y-pod-a-via-namespace-pod-selector",
+        pod_a(),
+        Some(json!([{"from": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}, "podSelector": {"matchLabels": {"pod": "a"}}}
+        ]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false).expect("y/a", "x/a", true);
     validate(&m, &[p], proto, 80, &t);
@@ -339,10 +425,16 @@ fn only_from_pod_in_other_namespace_sctp() {
 }
 
 fn allow_port_81_from_y(name: &str, proto: Protocol, port: u16) -> Value {
-    policy("x", name, pod_a(), Some(json!([{
-        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}],
-        "ports": [{"port": port, "protocol": proto.as_str()}]
-    }])), None)
+    policy(
+        "x",
+        name,
+        pod_a(),
+        Some(json!([{
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}],
+            "ports": [{"port": port, "protocol": proto.as_str()}]
+        }])),
+        None,
+    )
 }
 
 // "should enforce policy based on Ports"
@@ -350,8 +442,20 @@ fn allow_port_81_from_y(name: &str, proto: Protocol, port: u16) -> Value {
 fn ports_tcp() {
     let m = model(&[TCP], &[81], &["x/a", "x/b", "y/a", "y/b", "z/a"]);
     let mut t = Truth::new(&m);
-    t.peer("x/", "x/a", false).peer("y/", "x/a", true).peer("z/", "x/a", false);
-    validate(&m, &[allow_port_81_from_y("allow-client-a-via-ns-selector", TCP, 81)], TCP, 81, &t);
+    t.peer("x/", "x/a", false)
+        .peer("y/", "x/a", true)
+        .peer("z/", "x/a", false);
+    validate(
+        &m,
+        &[allow_port_81_from_y(
+            "allow-client-a-via-ns-selector",
+            TCP,
+            81,
+        )],
+        TCP,
+        81,
+        &t,
+    );
 }
 
 // UDP: "should enforce policy based on Ports"
@@ -360,7 +464,17 @@ fn ports_udp() {
     let m = model(&[UDP], &[81], &["x/a", "x/b", "y/a", "z/a"]);
     let mut t = Truth::new(&m);
     t.peer("x/", "x/a", false).peer("z/", "x/a", false);
-    validate(&m, &[allow_port_81_from_y("allow-ingress-on-port-81-ns-x", UDP, 81)], UDP, 81, &t);
+    validate(
+        &m,
+        &[allow_port_81_from_y(
+            "allow-ingress-on-port-81-ns-x",
+            UDP,
+            81,
+        )],
+        UDP,
+        81,
+        &t,
+    );
 }
 
 // SCTP: "should enforce policy based on Ports"
@@ -369,7 +483,17 @@ fn ports_sctp() {
     let m = model(&[SCTP], &[81], &["x/a", "x/b", "y/a", "z/a"]);
     let mut t = Truth::new(&m);
     t.peer("x/", "x/a", false).peer("z/", "x/a", false);
-    validate(&m, &[allow_port_81_from_y("allow-ingress-on-port-81-ns-x", SCTP, 81)], SCTP, 81, &t);
+    validate(
+        &m,
+        &[allow_port_81_from_y(
+            "allow-ingress-on-port-81-ns-x",
+            SCTP,
+            81,
+        )],
+        SCTP,
+        81,
+        &t,
+    );
 }
 
 // "should enforce multiple, stacked policies with overlapping podSelectors"
@@ -378,7 +502,10 @@ fn stacked_policies_overlapping_pod_selectors() {
     let m = model(&[TCP], &[80, 81], &["x/a", "x/b", "y/a", "y/b", "z/a"]);
     let p81 = allow_port_81_from_y("allow-client-a-via-ns-selector", TCP, 81);
     let mut allow = Truth::new(&m);
-    allow.peer("x/", "x/a", false).peer("y/", "x/a", true).peer("z/", "x/a", false);
+    allow
+        .peer("x/", "x/a", false)
+        .peer("y/", "x/a", true)
+        .peer("z/", "x/a", false);
     validate(&m, std::slice::from_ref(&p81), TCP, 81, &allow);
     let mut deny = Truth::new(&m);
     deny.all_ingress("x/a", false);
@@ -391,7 +518,13 @@ fn stacked_policies_overlapping_pod_selectors() {
 #[test]
 fn allow_all_policy() {
     let m = model(&[TCP], &[80, 81], &["x/a", "x/b", "y/a"]);
-    let p = policy("x", "allow-all", json!({"matchLabels": {}}), Some(json!([{}])), None);
+    let p = policy(
+        "x",
+        "allow-all",
+        json!({"matchLabels": {}}),
+        Some(json!([{}])),
+        None,
+    );
     let t = Truth::new(&m);
     validate(&m, std::slice::from_ref(&p), TCP, 80, &t);
     validate(&m, &[p], TCP, 81, &t);
@@ -401,7 +534,13 @@ fn allow_all_policy() {
 #[test]
 fn ingress_one_named_port() {
     let m = model(&[TCP], &[80, 81], &["x/a", "x/b", "y/a"]);
-    let p = policy("x", "allow-all", json!({"matchLabels": {}}), Some(json!([{"ports": [{"port": "serve-81-tcp"}]}])), None);
+    let p = policy(
+        "x",
+        "allow-all",
+        json!({"matchLabels": {}}),
+        Some(json!([{"ports": [{"port": "serve-81-tcp"}]}])),
+        None,
+    );
     validate(&m, std::slice::from_ref(&p), TCP, 81, &Truth::new(&m));
     let mut t80 = Truth::new(&m);
     t80.peer("/", "x/", false);
@@ -412,10 +551,16 @@ fn ingress_one_named_port() {
 #[test]
 fn ingress_from_namespace_on_one_named_port() {
     let m = model(&[TCP], &[80, 81], &["x/a", "x/b", "y/a", "z/a"]);
-    let p = policy("x", "allow-client-a-via-ns-selector-80", pod_a(), Some(json!([{
-        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}],
-        "ports": [{"port": "serve-80-tcp", "protocol": "TCP"}]
-    }])), None);
+    let p = policy(
+        "x",
+        "allow-client-a-via-ns-selector-80",
+        pod_a(),
+        Some(json!([{
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}],
+            "ports": [{"port": "serve-80-tcp", "protocol": "TCP"}]
+        }])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("x/", "x/a", false).peer("z/", "x/a", false);
     validate(&m, std::slice::from_ref(&p), TCP, 80, &t);
@@ -428,7 +573,13 @@ fn ingress_from_namespace_on_one_named_port() {
 #[test]
 fn egress_one_named_port() {
     let m = model(&[TCP], &[80, 81], &["x/a", "y/a"]);
-    let p = policy("x", "allow-egress", json!({"matchLabels": {}}), None, Some(json!([{"ports": [{"port": "serve-80-tcp"}]}])));
+    let p = policy(
+        "x",
+        "allow-egress",
+        json!({"matchLabels": {}}),
+        None,
+        Some(json!([{"ports": [{"port": "serve-80-tcp"}]}])),
+    );
     validate(&m, std::slice::from_ref(&p), TCP, 80, &Truth::new(&m));
     let mut t81 = Truth::new(&m);
     t81.peer("x/", "/", false);
@@ -439,9 +590,21 @@ fn egress_one_named_port() {
 #[test]
 fn updated_policy() {
     let m = model(&[TCP], &[81], &["x/a", "y/a"]);
-    let allow = policy("x", "allow-all-mutate-to-deny-all", json!({"matchLabels": {}}), Some(json!([{}])), None);
+    let allow = policy(
+        "x",
+        "allow-all-mutate-to-deny-all",
+        json!({"matchLabels": {}}),
+        Some(json!([{}])),
+        None,
+    );
     validate(&m, &[allow], TCP, 81, &Truth::new(&m));
-    let deny = policy("x", "allow-all-mutate-to-deny-all", json!({"matchLabels": {}}), Some(json!([])), None);
+    let deny = policy(
+        "x",
+        "allow-all-mutate-to-deny-all",
+        json!({"matchLabels": {}}),
+        Some(json!([])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("/", "x/", false);
     validate(&m, &[deny], TCP, 81, &t);
@@ -451,11 +614,18 @@ fn updated_policy() {
 #[test]
 fn ingress_from_updated_namespace() {
     let mut m = model(&[TCP], &[80], &["x/a", "y/a"]);
-    let p = policy("x", "allow-client-a-via-ns-selector", pod_a(), Some(json!([{"from": [{"namespaceSelector": {"matchLabels": {"ns2": "updated"}}}]}])), None);
+    let p = policy(
+        "x",
+        "allow-client-a-via-ns-selector",
+        pod_a(),
+        Some(json!([{"from": [{"namespaceSelector": {"matchLabels": {"ns2": "updated"}}}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false);
     validate(&m, std::slice::from_ref(&p), TCP, 80, &t);
-    m.ns_labels.insert("y".into(), json!({"ns": "y", "ns2": "updated"}));
+    m.ns_labels
+        .insert("y".into(), json!({"ns": "y", "ns2": "updated"}));
     let mut t2 = Truth::new(&m);
     t2.all_ingress("x/a", false).peer("y/", "/", true);
     validate(&m, &[p], TCP, 80, &t2);
@@ -465,11 +635,20 @@ fn ingress_from_updated_namespace() {
 #[test]
 fn ingress_from_updated_pod() {
     let mut m = model(&[TCP], &[80], &["x/a", "x/b"]);
-    let p = policy("x", "allow-client-a-via-pod-selector", pod_a(), Some(json!([{"from": [{"podSelector": {"matchLabels": {"pod": "b", "pod2": "updated"}}}]}])), None);
+    let p = policy(
+        "x",
+        "allow-client-a-via-pod-selector",
+        pod_a(),
+        Some(
+            json!([{"from": [{"podSelector": {"matchLabels": {"pod": "b", "pod2": "updated"}}}]}]),
+        ),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false);
     validate(&m, std::slice::from_ref(&p), TCP, 80, &t);
-    m.pod_labels.insert("x/b".into(), json!({"pod": "b", "pod2": "updated"}));
+    m.pod_labels
+        .insert("x/b".into(), json!({"pod": "b", "pod2": "updated"}));
     let mut t2 = Truth::new(&m);
     t2.all_ingress("x/a", false).expect("x/b", "x/a", true);
     validate(&m, &[p], TCP, 80, &t2);
@@ -479,7 +658,13 @@ fn ingress_from_updated_pod() {
 #[test]
 fn deny_ingress_from_other_namespaces() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "z/a"]);
-    let p = policy("x", "deny-empty-policy", json!({}), Some(json!([{"from": [{"podSelector": {"matchLabels": {}}}]}])), None);
+    let p = policy(
+        "x",
+        "deny-empty-policy",
+        json!({}),
+        Some(json!([{"from": [{"podSelector": {"matchLabels": {}}}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("y/", "x/", false).peer("z/", "x/", false);
     validate(&m, &[p], TCP, 80, &t);
@@ -489,9 +674,16 @@ fn deny_ingress_from_other_namespaces() {
 #[test]
 fn deny_ingress_to_updated_pod() {
     let mut m = model(&[TCP], &[80], &["x/a", "y/a"]);
-    let p = policy("x", "deny-ingress-via-label-selector", json!({"matchLabels": {"target": "isolated"}}), Some(json!([])), None);
+    let p = policy(
+        "x",
+        "deny-ingress-via-label-selector",
+        json!({"matchLabels": {"target": "isolated"}}),
+        Some(json!([])),
+        None,
+    );
     validate(&m, std::slice::from_ref(&p), TCP, 80, &Truth::new(&m));
-    m.pod_labels.insert("x/a".into(), json!({"pod": "a", "target": "isolated"}));
+    m.pod_labels
+        .insert("x/a".into(), json!({"pod": "a", "target": "isolated"}));
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false);
     validate(&m, &[p], TCP, 80, &t);
@@ -521,14 +713,20 @@ fn deny_egress_all_pods_in_namespace() {
 #[test]
 fn ingress_and_egress_together() {
     let m = model(&[TCP], &[80, 81], &["x/a", "x/b", "x/c", "y/a"]);
-    let p = policy("x", "allow-client-a-via-pod-selector", pod_a(),
+    let p = policy(
+        "x",
+        "allow-client-a-via-pod-selector",
+        pod_a(),
         Some(json!([{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}])),
-        Some(json!([{"ports": [{"port": 80}]}])));
+        Some(json!([{"ports": [{"port": 80}]}])),
+    );
     let mut t80 = Truth::new(&m);
     t80.all_ingress("x/a", false).expect("x/b", "x/a", true);
     validate(&m, std::slice::from_ref(&p), TCP, 80, &t80);
     let mut t81 = Truth::new(&m);
-    t81.all_ingress("x/a", false).all_egress("x/a", false).expect("x/b", "x/a", true);
+    t81.all_ingress("x/a", false)
+        .all_egress("x/a", false)
+        .expect("x/b", "x/a", true);
     validate(&m, &[p], TCP, 81, &t81);
 }
 
@@ -536,12 +734,30 @@ fn ingress_and_egress_together() {
 #[test]
 fn deny_egress_on_client_side() {
     let m = model(&[TCP], &[80], &["x/a", "y/a", "y/b"]);
-    let egress = policy("x", "allow-to-ns-y-pod-a", pod_a(), None, Some(json!([{"to": [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}, "podSelector": {"matchLabels": {"pod": "a"}}}
-    ]}])));
+    let egress = policy(
+        "x",
+        "allow-to-ns-y-pod-a",
+        pod_a(),
+        None,
+        Some(json!([{"to": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}, "podSelector": {"matchLabels": {"pod": "a"}}}
+        ]}])),
+    );
     let from_xa = json!([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "x"}}, "podSelector": {"matchLabels": {"pod": "a"}}}]}]);
-    let ya = policy("y", "allow-from-xa-on-ya-match-selector", pod_a(), Some(from_xa.clone()), None);
-    let yb = policy("y", "allow-from-xa-on-yb-match-selector", json!({"matchLabels": {"pod": "b"}}), Some(from_xa), None);
+    let ya = policy(
+        "y",
+        "allow-from-xa-on-ya-match-selector",
+        pod_a(),
+        Some(from_xa.clone()),
+        None,
+    );
+    let yb = policy(
+        "y",
+        "allow-from-xa-on-yb-match-selector",
+        json!({"matchLabels": {"pod": "b"}}),
+        Some(from_xa),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("x/a", "/", false)
         .peer("/", "y/a", false)
@@ -554,9 +770,15 @@ fn deny_egress_on_client_side() {
 #[test]
 fn egress_to_server_in_other_namespace() {
     let m = model(&[TCP], &[80], &["x/a", "y/a", "y/b"]);
-    let p = policy("x", "allow-to-ns-y-pod-a", pod_a(), None, Some(json!([{"to": [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}, "podSelector": {"matchLabels": {"pod": "a"}}}
-    ]}])));
+    let p = policy(
+        "x",
+        "allow-to-ns-y-pod-a",
+        pod_a(),
+        None,
+        Some(json!([{"to": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}, "podSelector": {"matchLabels": {"pod": "a"}}}
+        ]}])),
+    );
     let mut t = Truth::new(&m);
     t.all_egress("x/a", false).expect("x/a", "y/a", true);
     validate(&m, &[p], TCP, 80, &t);
@@ -566,7 +788,13 @@ fn egress_to_server_in_other_namespace() {
 #[test]
 fn ingress_any_port_on_protocol() {
     let m = model(&[TCP, UDP], &[80], &["x/a", "y/a"]);
-    let p = policy("x", "allow-ingress-by-proto", pod_a(), Some(json!([{"ports": [{"protocol": "TCP"}]}])), None);
+    let p = policy(
+        "x",
+        "allow-ingress-by-proto",
+        pod_a(),
+        Some(json!([{"ports": [{"protocol": "TCP"}]}])),
+        None,
+    );
     validate(&m, std::slice::from_ref(&p), TCP, 80, &Truth::new(&m));
     let mut t = Truth::new(&m);
     t.peer("/", "x/a", false);
@@ -577,11 +805,23 @@ fn ingress_any_port_on_protocol() {
 #[test]
 fn ingress_allow_all_takes_precedence() {
     let m = model(&[TCP], &[81], &["x/a", "y/a"]);
-    let only80 = policy("x", "allow-ingress-port-80", json!({"matchLabels": {}}), Some(json!([{"ports": [{"port": 80}]}])), None);
+    let only80 = policy(
+        "x",
+        "allow-ingress-port-80",
+        json!({"matchLabels": {}}),
+        Some(json!([{"ports": [{"port": 80}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("/", "x/", false);
     validate(&m, std::slice::from_ref(&only80), TCP, 81, &t);
-    let all = policy("x", "allow-ingress", json!({"matchLabels": {}}), Some(json!([{}])), None);
+    let all = policy(
+        "x",
+        "allow-ingress",
+        json!({"matchLabels": {}}),
+        Some(json!([{}])),
+        None,
+    );
     validate(&m, &[only80, all], TCP, 81, &Truth::new(&m));
 }
 
@@ -589,11 +829,23 @@ fn ingress_allow_all_takes_precedence() {
 #[test]
 fn egress_allow_all_takes_precedence() {
     let m = model(&[TCP], &[81], &["x/a", "y/a"]);
-    let only80 = policy("x", "allow-egress-port-80", json!({"matchLabels": {}}), None, Some(json!([{"ports": [{"port": 80}]}])));
+    let only80 = policy(
+        "x",
+        "allow-egress-port-80",
+        json!({"matchLabels": {}}),
+        None,
+        Some(json!([{"ports": [{"port": 80}]}])),
+    );
     let mut t = Truth::new(&m);
     t.peer("x/", "/", false);
     validate(&m, std::slice::from_ref(&only80), TCP, 81, &t);
-    let all = policy("x", "allow-egress", json!({"matchLabels": {}}), None, Some(json!([{}])));
+    let all = policy(
+        "x",
+        "allow-egress",
+        json!({"matchLabels": {}}),
+        None,
+        Some(json!([{}])),
+    );
     validate(&m, &[only80, all], TCP, 81, &Truth::new(&m));
 }
 
@@ -612,9 +864,21 @@ fn stop_enforcing_after_delete() {
 #[test]
 fn ingress_and_egress_controlled_independently() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a"]);
-    let egress = policy("x", "allow-egress-for-target", pod_a(), None, Some(json!([{}])));
+    let egress = policy(
+        "x",
+        "allow-egress-for-target",
+        pod_a(),
+        None,
+        Some(json!([{}])),
+    );
     validate(&m, std::slice::from_ref(&egress), TCP, 80, &Truth::new(&m));
-    let deny = policy("x", "deny-ingress-via-label-selector", pod_a(), Some(json!([])), None);
+    let deny = policy(
+        "x",
+        "deny-ingress-via-label-selector",
+        pod_a(),
+        Some(json!([])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false);
     validate(&m, &[egress, deny], TCP, 80, &t);
@@ -625,7 +889,13 @@ fn ingress_and_egress_controlled_independently() {
 fn sctp_is_not_tcp() {
     let m = model(&[TCP], &[81], &["x/a", "y/a"]);
     let deny = deny_ingress_ns_x("deny-ingress");
-    let sctp = policy("x", "allow-only-sctp-ingress-on-port-81", pod_a(), Some(json!([{"ports": [{"port": 81, "protocol": "SCTP"}]}])), None);
+    let sctp = policy(
+        "x",
+        "allow-only-sctp-ingress-on-port-81",
+        pod_a(),
+        Some(json!([{"ports": [{"port": 81, "protocol": "SCTP"}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("/", "x/", false);
     validate(&m, &[deny, sctp], TCP, 81, &t);
@@ -635,7 +905,13 @@ fn sctp_is_not_tcp() {
 #[test]
 fn sctp_policy_isolates_tcp() {
     let m = model(&[TCP], &[81], &["x/a", "y/a"]);
-    let p = policy("x", "allow-only-sctp-ingress-on-port-80", pod_a(), Some(json!([{"ports": [{"port": 80, "protocol": "SCTP"}]}])), None);
+    let p = policy(
+        "x",
+        "allow-only-sctp-ingress-on-port-80",
+        pod_a(),
+        Some(json!([{"ports": [{"port": 80, "protocol": "SCTP"}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false);
     validate(&m, &[p], TCP, 81, &t);
@@ -645,7 +921,13 @@ fn sctp_policy_isolates_tcp() {
 #[test]
 fn udp_policy_does_not_allow_tcp() {
     let m = model(&[TCP], &[81], &["x/a", "y/a"]);
-    let p = policy("x", "allow-only-udp-ingress-on-port-81", pod_a(), Some(json!([{"ports": [{"port": 81, "protocol": "UDP"}]}])), None);
+    let p = policy(
+        "x",
+        "allow-only-udp-ingress-on-port-81",
+        pod_a(),
+        Some(json!([{"ports": [{"port": 81, "protocol": "UDP"}]}])),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.all_ingress("x/a", false);
     validate(&m, &[p], TCP, 81, &t);
@@ -655,7 +937,15 @@ fn udp_policy_does_not_allow_tcp() {
 #[test]
 fn namespace_selector_default_label_match_labels() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "z/a"]);
-    let p = policy("x", "allow-client-a-via-ns-selector-for-immutable-ns-label", pod_a(), Some(json!([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]}])), None);
+    let p = policy(
+        "x",
+        "allow-client-a-via-ns-selector-for-immutable-ns-label",
+        pod_a(),
+        Some(
+            json!([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]}]),
+        ),
+        None,
+    );
     let mut t = Truth::new(&m);
     t.peer("x/", "x/a", false).peer("z/", "x/a", false);
     validate(&m, &[p], TCP, 80, &t);
@@ -665,7 +955,15 @@ fn namespace_selector_default_label_match_labels() {
 #[test]
 fn namespace_selector_default_label_match_expressions_egress() {
     let m = model(&[TCP], &[80], &["x/a", "x/b", "y/a", "z/a"]);
-    let p = policy("x", "allow-ns-y-match-selector-for-immutable-ns-label", pod_a(), None, Some(json!([{"to": [{"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["y"]}]}}]}])));
+    let p = policy(
+        "x",
+        "allow-ns-y-match-selector-for-immutable-ns-label",
+        pod_a(),
+        None,
+        Some(
+            json!([{"to": [{"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["y"]}]}}]}]),
+        ),
+    );
     let mut t = Truth::new(&m);
     t.peer("x/a", "y/", false);
     validate(&m, &[p], TCP, 80, &t);

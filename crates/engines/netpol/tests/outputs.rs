@@ -3,15 +3,22 @@
 
 mod common;
 use common::*;
-use eksguard_netpol::{Format, Miss, Protocol, SideStatus, explain, parse_port, render, to_csv, to_dot, to_json, to_txt};
+use eksguard_netpol::{
+    Format, Miss, Protocol, SideStatus, explain, parse_port, render, to_csv, to_dot, to_json,
+    to_txt,
+};
 use serde_json::json;
 
 fn cluster() -> eksguard_netpol::Cluster {
     build(&[
         deploy("a", "web", json!({"app": "web"}), &[("http", 80, "TCP")]),
         deploy("a", "db", json!({"app": "db"}), &[("pg", 5432, "TCP")]),
-        netpol("a", "db-from-web", json!({"podSelector": {"matchLabels": {"app": "db"}},
-            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 5432}]}]})),
+        netpol(
+            "a",
+            "db-from-web",
+            json!({"podSelector": {"matchLabels": {"app": "db"}},
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 5432}]}]}),
+        ),
     ])
 }
 
@@ -39,7 +46,10 @@ fn csv_and_json_carry_the_same_rows() {
     let v: serde_json::Value = serde_json::from_str(&to_json(&r)).expect("valid json");
     let rows = v.as_array().expect("array");
     assert_eq!(rows.len(), 5);
-    assert_eq!(rows[4], json!({"src": "a/web[Deployment]", "dst": "a/db[Deployment]", "conn": "TCP 5432"}));
+    assert_eq!(
+        rows[4],
+        json!({"src": "a/web[Deployment]", "dst": "a/db[Deployment]", "conn": "TCP 5432"})
+    );
     assert_eq!(render(&r, Format::Txt), EXPECTED_TXT);
 }
 
@@ -48,9 +58,15 @@ fn csv_quotes_multi_port_connections() {
     let c = build(&[
         deploy("a", "web", json!({"app": "web"}), &[]),
         deploy("a", "db", json!({"app": "db"}), &[]),
-        netpol("a", "p", json!({"podSelector": {"matchLabels": {"app": "db"}}, "ingress": [{"ports": [{"port": 80}, {"port": 443}]}]})),
+        netpol(
+            "a",
+            "p",
+            json!({"podSelector": {"matchLabels": {"app": "db"}}, "ingress": [{"ports": [{"port": 80}, {"port": 443}]}]}),
+        ),
     ]);
-    assert!(to_csv(&c.reachability()).contains("a/web[Deployment],a/db[Deployment],\"TCP 80,443\"\n"));
+    assert!(
+        to_csv(&c.reachability()).contains("a/web[Deployment],a/db[Deployment],\"TCP 80,443\"\n")
+    );
 }
 
 #[test]
@@ -72,8 +88,14 @@ fn why_explains_an_allowed_pair() {
     assert_eq!(e.ingress.rules[0].path, "spec.ingress[0].from[0]");
     assert_eq!(e.ingress.rules[0].miss, None);
     let text = e.to_string();
-    assert!(text.starts_with("a/web[Deployment] => a/db[Deployment] on TCP/5432: ALLOWED\n"), "{text}");
-    assert!(text.contains("NetworkPolicy a/db-from-web spec.ingress[0].from[0] admits TCP 5432"), "{text}");
+    assert!(
+        text.starts_with("a/web[Deployment] => a/db[Deployment] on TCP/5432: ALLOWED\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NetworkPolicy a/db-from-web spec.ingress[0].from[0] admits TCP 5432"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -96,10 +118,17 @@ fn why_reports_unresolved_named_ports() {
     let c = build(&[
         deploy("a", "web", json!({"app": "web"}), &[]),
         deploy("a", "db", json!({"app": "db"}), &[("pg", 5432, "TCP")]),
-        netpol("a", "p", json!({"podSelector": {"matchLabels": {"app": "db"}}, "ingress": [{"ports": [{"port": "postgres"}]}]})),
+        netpol(
+            "a",
+            "p",
+            json!({"podSelector": {"matchLabels": {"app": "db"}}, "ingress": [{"ports": [{"port": "postgres"}]}]}),
+        ),
     ]);
     let e = explain(&c, "a/web", "a/db", None).expect("explain");
-    assert_eq!(e.ingress.rules[0].miss, Some(Miss::NamedPortUnresolved("postgres".into())));
+    assert_eq!(
+        e.ingress.rules[0].miss,
+        Some(Miss::NamedPortUnresolved("postgres".into()))
+    );
 }
 
 #[test]

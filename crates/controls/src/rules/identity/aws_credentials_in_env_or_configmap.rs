@@ -22,9 +22,9 @@ control! {
     /// ```yaml
     /// env:
     ///   - name: AWS_ACCESS_KEY_ID
-    ///     value: AKIAIOSFODNN7EXAMPLE
+    ///     value: AKIA0123456789ABCDEF   # an IAM user access key ID
     ///   - name: AWS_SECRET_ACCESS_KEY
-    ///     value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+    ///     value: "<40-character secret access key>"
     /// ```
     ///
     /// ## Fix

@@ -23,8 +23,8 @@ control! {
     /// ```yaml
     /// kind: Secret
     /// stringData:
-    ///   AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE
-    ///   AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+    ///   AWS_ACCESS_KEY_ID: AKIA0123456789ABCDEF
+    ///   AWS_SECRET_ACCESS_KEY: "<40-character secret access key>"
     /// ```
     ///
     /// ## Fix

@@ -26,7 +26,10 @@ pub(crate) const RULE: Rule = Rule {
 
 fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     let (_, spec) = cx.created_pod()?;
-    let paths: Vec<&str> = spec.host_paths().filter(|p| is_sensitive_host_path(p)).collect();
+    let paths: Vec<&str> = spec
+        .host_paths()
+        .filter(|p| is_sensitive_host_path(p))
+        .collect();
     if paths.is_empty() || cx.all_images_trusted(spec) {
         return None;
     }

@@ -26,5 +26,9 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     if ev.resource() != "pods" || ev.subresource() != "portforward" || !granted(ev) {
         return None;
     }
-    Some(format!("port-forward to pod {}/{}", ev.namespace(), ev.name()))
+    Some(format!(
+        "port-forward to pod {}/{}",
+        ev.namespace(),
+        ev.name()
+    ))
 }

@@ -30,8 +30,10 @@ pub(crate) const RULE: Rule = Rule {
 
 fn is_public_endpoint(uri: &str) -> bool {
     let path = uri.split('?').next().unwrap_or(uri);
-    matches!(path, "/healthz" | "/livez" | "/readyz" | "/version" | "/version/")
-        || path.starts_with("/healthz/")
+    matches!(
+        path,
+        "/healthz" | "/livez" | "/readyz" | "/version" | "/version/"
+    ) || path.starts_with("/healthz/")
         || path.starts_with("/livez/")
         || path.starts_with("/readyz/")
 }
@@ -41,9 +43,10 @@ fn is_public_endpoint(uri: &str) -> bool {
 fn tactic(verb: &str, resource: &str) -> &'static str {
     match (verb, resource) {
         (_, "secrets") => "CredentialAccess",
-        ("create" | "update" | "patch", "rolebindings" | "clusterrolebindings" | "roles" | "clusterroles") => {
-            "PrivilegeEscalation"
-        }
+        (
+            "create" | "update" | "patch",
+            "rolebindings" | "clusterrolebindings" | "roles" | "clusterroles",
+        ) => "PrivilegeEscalation",
         ("create", _) => "Persistence",
         ("delete" | "deletecollection", "events") => "DefenseEvasion",
         ("delete" | "deletecollection" | "update" | "patch", _) => "Impact",

@@ -29,7 +29,8 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     let anon = b.subjects.iter().any(|s| {
         matches!(
             (s.kind.as_deref(), s.name.as_deref()),
-            (Some("User"), Some("system:anonymous")) | (Some("Group"), Some("system:unauthenticated"))
+            (Some("User"), Some("system:anonymous"))
+                | (Some("Group"), Some("system:unauthenticated"))
         )
     });
     if !anon {

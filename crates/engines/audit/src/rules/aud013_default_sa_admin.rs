@@ -29,8 +29,15 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     let defaults: Vec<String> = b
         .subjects
         .iter()
-        .filter(|s| s.kind.as_deref() == Some("ServiceAccount") && s.name.as_deref() == Some("default"))
-        .map(|s| s.namespace.as_deref().unwrap_or(cx.ev.namespace()).to_string())
+        .filter(|s| {
+            s.kind.as_deref() == Some("ServiceAccount") && s.name.as_deref() == Some("default")
+        })
+        .map(|s| {
+            s.namespace
+                .as_deref()
+                .unwrap_or(cx.ev.namespace())
+                .to_string()
+        })
         .collect();
     if defaults.is_empty() {
         return None;

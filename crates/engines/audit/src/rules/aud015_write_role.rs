@@ -28,7 +28,12 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
         .iter()
         .flat_map(|r| r.verbs.iter())
         .map(|v| v.as_ref())
-        .filter(|v| matches!(*v, "create" | "update" | "patch" | "delete" | "deletecollection"))
+        .filter(|v| {
+            matches!(
+                *v,
+                "create" | "update" | "patch" | "delete" | "deletecollection"
+            )
+        })
         .collect();
     if verbs.is_empty() {
         return None;

@@ -23,9 +23,11 @@ pub(crate) const RULE: Rule = Rule {
 
 fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     let role = cx.created_role()?;
-    let hit = role.rules.iter().flat_map(|r| r.resources.iter()).find(|r| {
-        matches!(r.as_ref(), "pods/exec" | "pods/attach" | "pods/*")
-    })?;
+    let hit = role
+        .rules
+        .iter()
+        .flat_map(|r| r.resources.iter())
+        .find(|r| matches!(r.as_ref(), "pods/exec" | "pods/attach" | "pods/*"))?;
     Some(format!(
         "{} {} created granting {}{}",
         cx.ev.resource(),

@@ -27,7 +27,10 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     if !matches!(ev.resource(), "roles" | "clusterroles")
         || !matches!(ev.verb(), "create" | "update" | "patch" | "delete")
         || !(name.starts_with("system:") || name.starts_with("eks:"))
-        || matches!(name, "system:coredns" | "system:managed-certificate-controller")
+        || matches!(
+            name,
+            "system:coredns" | "system:managed-certificate-controller"
+        )
     {
         return None;
     }

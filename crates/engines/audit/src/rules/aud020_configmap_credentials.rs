@@ -49,7 +49,9 @@ fn has_aws_key_id(s: &str) -> bool {
     let b = s.as_bytes();
     b.windows(20).any(|w| {
         (w.starts_with(b"AKIA") || w.starts_with(b"ASIA"))
-            && w[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && w[4..]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     })
 }
 

@@ -30,7 +30,11 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     {
         return None;
     }
-    let ns = if ev.namespace().is_empty() { "all namespaces" } else { ev.namespace() };
+    let ns = if ev.namespace().is_empty() {
+        "all namespaces"
+    } else {
+        ev.namespace()
+    };
     Some(if ev.name().is_empty() {
         format!("secrets {} in {ns}", ev.verb())
     } else {

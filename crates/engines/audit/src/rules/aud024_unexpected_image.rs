@@ -25,8 +25,8 @@ pub(crate) const RULE: Rule = Rule {
 /// colon or `localhost` is not a registry, so Docker Hub is implied.
 fn normalize(image: &str) -> String {
     let first = image.split('/').next().unwrap_or("");
-    let has_registry = image.contains('/')
-        && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_registry =
+        image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     if has_registry {
         image.to_string()
     } else if image.contains('/') {

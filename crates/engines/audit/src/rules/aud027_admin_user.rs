@@ -34,5 +34,9 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     if !ADMIN_USERS.contains(&user) {
         return None;
     }
-    Some(format!("{} {} by default admin user {user}", cx.ev.verb(), cx.ev.object_display()))
+    Some(format!(
+        "{} {} by default admin user {user}",
+        cx.ev.verb(),
+        cx.ev.object_display()
+    ))
 }

@@ -40,12 +40,13 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
         return None;
     }
     let body: Body = serde_json::from_str(ev.request_object?.get()).ok()?;
-    let has_tls = body
-        .spec
-        .and_then(|s| s.tls)
-        .is_some_and(|t| !t.is_empty());
+    let has_tls = body.spec.and_then(|s| s.tls).is_some_and(|t| !t.is_empty());
     if has_tls {
         return None;
     }
-    Some(format!("ingress {}/{} created without TLS", ev.namespace(), ev.name()))
+    Some(format!(
+        "ingress {}/{} created without TLS",
+        ev.namespace(),
+        ev.name()
+    ))
 }

@@ -30,9 +30,15 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
         return None;
     }
     let name = ev.name();
-    if cx.cfg.allowed_nodes.matches(name) || ev.username().strip_prefix("system:node:") == Some(name) {
+    if cx.cfg.allowed_nodes.matches(name)
+        || ev.username().strip_prefix("system:node:") == Some(name)
+    {
         return None;
     }
-    let outcome = if ev.succeeded() { "joined" } else { "tried to join" };
+    let outcome = if ev.succeeded() {
+        "joined"
+    } else {
+        "tried to join"
+    };
     Some(format!("node {name} {outcome} the cluster{}", cx.outcome()))
 }

@@ -49,11 +49,22 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
         return None;
     }
     match ev.resource() {
-        "deployments" | "services" | "configmaps" | "namespaces" | "serviceaccounts" | "roles"
-        | "clusterroles" | "rolebindings" | "clusterrolebindings" => {}
+        "deployments"
+        | "services"
+        | "configmaps"
+        | "namespaces"
+        | "serviceaccounts"
+        | "roles"
+        | "clusterroles"
+        | "rolebindings"
+        | "clusterrolebindings" => {}
         "secrets" if ev.namespace() != "kube-system" && !ev.username().starts_with("system:") => {}
         _ => return None,
     }
-    let done = if verb == "create" { "created" } else { "deleted" };
+    let done = if verb == "create" {
+        "created"
+    } else {
+        "deleted"
+    };
     Some(format!("{} {done}", ev.object_display()))
 }

@@ -23,10 +23,16 @@ pub(crate) const RULE: Rule = Rule {
 
 fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     let ev = cx.ev;
-    if !matches!(ev.resource(), "selfsubjectaccessreviews" | "selfsubjectrulesreviews")
-        || ev.verb() != "create"
+    if !matches!(
+        ev.resource(),
+        "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
+    ) || ev.verb() != "create"
     {
         return None;
     }
-    Some(format!("{} checked its permissions ({})", ev.username(), ev.resource()))
+    Some(format!(
+        "{} checked its permissions ({})",
+        ev.username(),
+        ev.resource()
+    ))
 }

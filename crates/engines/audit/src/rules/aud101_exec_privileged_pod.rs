@@ -61,7 +61,8 @@ impl State {
             return;
         }
         if ev.verb() == "delete" && ev.subresource().is_empty() && ev.succeeded() {
-            self.pods.remove(&format!("{}/{}", ev.namespace(), ev.name()));
+            self.pods
+                .remove(&format!("{}/{}", ev.namespace(), ev.name()));
             return;
         }
         if s.allowed

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::AuditConfig;
-use crate::correlate::{Bounded, Hit, Seen, MICROS};
+use crate::correlate::{Bounded, Hit, MICROS, Seen};
 use std::collections::VecDeque;
 
 pub(crate) const RULE: Rule = Rule {
@@ -70,7 +70,11 @@ impl State {
         let Some((reads, _)) = self.by_user.get_mut(user, s.t) else {
             return;
         };
-        let ns = if ev.namespace().is_empty() { "*" } else { ev.namespace() };
+        let ns = if ev.namespace().is_empty() {
+            "*"
+        } else {
+            ev.namespace()
+        };
         let id = ev.audit_id.as_deref().unwrap_or("").to_string();
         reads.recent.retain(|(_, n, _)| n != ns);
         reads.recent.push_back((s.t, ns.to_string(), id));
@@ -93,7 +97,8 @@ impl State {
             .is_none_or(|t| s.t.saturating_sub(t) > self.window);
         if (distinct >= self.threshold || cluster_wide) && cooled {
             reads.last_report = Some(s.t);
-            let mut namespaces: Vec<&str> = reads.recent.iter().map(|(_, n, _)| n.as_str()).collect();
+            let mut namespaces: Vec<&str> =
+                reads.recent.iter().map(|(_, n, _)| n.as_str()).collect();
             namespaces.sort_unstable();
             let related: Vec<String> = reads
                 .recent
@@ -108,7 +113,10 @@ impl State {
             };
             out.push(Hit {
                 rule: RULE.id,
-                message: format!("{user} read secrets {scope} within the window: {}", namespaces.join(",")),
+                message: format!(
+                    "{user} read secrets {scope} within the window: {}",
+                    namespaces.join(",")
+                ),
                 related,
             });
         }

@@ -19,7 +19,9 @@ pub(crate) const RULE: Rule = Rule {
         why: "Service-account tokens are meant for pods; the same token used from a laptop or a foreign host means it was stolen.",
         example: "A token copied out of a pod and used with `kubectl --token` from the internet.",
         response: "Delete the Secret holding a long-lived token or rotate the bound token (recreate the pod); investigate how it leaked.",
-        references: &["https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/"],
+        references: &[
+            "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/",
+        ],
     },
     check: None,
 };

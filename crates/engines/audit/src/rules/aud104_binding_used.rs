@@ -75,7 +75,10 @@ impl State {
             || s.allowed
             || !ev.succeeded()
             || ev.resource().is_empty()
-            || matches!(ev.resource(), "selfsubjectaccessreviews" | "selfsubjectrulesreviews")
+            || matches!(
+                ev.resource(),
+                "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
+            )
         {
             return;
         }
@@ -94,7 +97,11 @@ impl State {
             ev.verb(),
             ev.object_display()
         );
-        let related = if g.audit_id.is_empty() { Vec::new() } else { vec![g.audit_id.clone()] };
+        let related = if g.audit_id.is_empty() {
+            Vec::new()
+        } else {
+            vec![g.audit_id.clone()]
+        };
         self.grants.remove(user);
         out.push(Hit {
             rule: RULE.id,

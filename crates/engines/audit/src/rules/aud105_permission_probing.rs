@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::AuditConfig;
-use crate::correlate::{Bounded, Hit, Seen, MICROS};
+use crate::correlate::{Bounded, Hit, MICROS, Seen};
 use std::collections::VecDeque;
 
 pub(crate) const RULE: Rule = Rule {
@@ -24,14 +24,32 @@ pub(crate) const RULE: Rule = Rule {
     check: None,
 };
 
-#[derive(Debug, Default)]
+/// Recent denials of one principal on one resource type in one namespace.
+#[derive(Debug)]
 struct Denials {
+    resource: String,
+    subresource: String,
+    namespace: String,
     recent: VecDeque<(i64, String)>,
 }
 
+impl Denials {
+    fn is_for(&self, ev: &crate::event::Event<'_>) -> bool {
+        self.resource == ev.resource()
+            && self.subresource == ev.subresource()
+            && self.namespace == ev.namespace()
+    }
+}
+
+/// Most resource keys a principal is tracked on; the oldest goes first.
+const KEYS_PER_USER: usize = 64;
+
+/// Denials by principal, then by resource key: looking up a principal by
+/// `&str` costs no allocation, which matters because every successful
+/// request has to be checked.
 #[derive(Debug)]
 pub(crate) struct State {
-    by_key: Bounded<String, Denials>,
+    by_user: Bounded<String, Vec<Denials>>,
     needed: usize,
     window: i64,
 }
@@ -39,14 +57,14 @@ pub(crate) struct State {
 impl State {
     pub fn new(c: &AuditConfig) -> Self {
         State {
-            by_key: Bounded::new(c.max_state_entries, c.probe_window_secs),
+            by_user: Bounded::new(c.max_state_entries, c.probe_window_secs),
             needed: c.probe_denials,
             window: i64::try_from(c.probe_window_secs).unwrap_or(i64::MAX / MICROS) * MICROS,
         }
     }
 
     pub fn len(&self) -> usize {
-        self.by_key.len()
+        self.by_user.len()
     }
 
     pub fn observe(&mut self, s: &Seen<'_, '_>, out: &mut Vec<Hit>) {
@@ -55,33 +73,49 @@ impl State {
             return;
         }
         let denied = ev.code() == Some(403);
-        if !denied && (!ev.succeeded() || self.by_key.is_empty()) {
+        if !denied && (!ev.succeeded() || self.by_user.is_empty()) {
             return;
         }
-        let key = format!(
-            "{}\u{0}{}/{}\u{0}{}",
-            ev.username(),
-            ev.resource(),
-            ev.subresource(),
-            ev.namespace()
-        );
-        let id = ev.audit_id.as_deref().unwrap_or("").to_string();
+        let user = ev.username();
+        let id = ev.audit_id.as_deref().unwrap_or("");
         if denied {
-            if self.by_key.get_mut(&key, s.t).is_none() {
-                // The entry's lifetime restarts at its first denial.
-                self.by_key.insert(key.clone(), Denials::default(), s.t);
+            if self.by_user.get_mut(user, s.t).is_none() {
+                // The principal's entry lives one window from its first
+                // denial; later denials are kept inside it.
+                self.by_user.insert(user.to_string(), Vec::new(), s.t);
             }
-            if let Some((d, _)) = self.by_key.get_mut(&key, s.t) {
-                d.recent.push_back((s.t, id));
-                while d.recent.len() > self.needed.saturating_mul(2) {
-                    d.recent.pop_front();
+            let Some((keys, _)) = self.by_user.get_mut(user, s.t) else {
+                return;
+            };
+            let i = match keys.iter().position(|d| d.is_for(ev)) {
+                Some(i) => i,
+                None => {
+                    if keys.len() >= KEYS_PER_USER {
+                        keys.remove(0);
+                    }
+                    keys.push(Denials {
+                        resource: ev.resource().to_string(),
+                        subresource: ev.subresource().to_string(),
+                        namespace: ev.namespace().to_string(),
+                        recent: VecDeque::new(),
+                    });
+                    keys.len() - 1
                 }
+            };
+            let d = &mut keys[i];
+            d.recent.push_back((s.t, id.to_string()));
+            while d.recent.len() > self.needed.saturating_mul(2) {
+                d.recent.pop_front();
             }
             return;
         }
-        let Some(d) = self.by_key.remove(&key) else {
+        let Some((keys, _)) = self.by_user.get_mut(user, s.t) else {
             return;
         };
+        let Some(i) = keys.iter().position(|d| d.is_for(ev)) else {
+            return;
+        };
+        let d = keys.swap_remove(i);
         let fresh: Vec<String> = d
             .recent
             .into_iter()
@@ -94,11 +128,14 @@ impl State {
         out.push(Hit {
             rule: RULE.id,
             message: format!(
-                "{} was denied {} times on {} in {}, then succeeded with {}",
-                ev.username(),
+                "{user} was denied {} times on {} in {}, then succeeded with {}",
                 fresh.len(),
                 ev.resource(),
-                if ev.namespace().is_empty() { "cluster scope" } else { ev.namespace() },
+                if ev.namespace().is_empty() {
+                    "cluster scope"
+                } else {
+                    ev.namespace()
+                },
                 ev.verb()
             ),
             related: fresh.into_iter().filter(|i| !i.is_empty()).collect(),

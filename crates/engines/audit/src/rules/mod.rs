@@ -489,23 +489,22 @@ pub(crate) fn is_sensitive_host_path(path: &str) -> bool {
     })
 }
 
-/// Runs every enabled single-event rule on `ev`, appending `(rule index,
-/// message)` pairs. Allow-listed principals are skipped here once.
-pub(crate) fn evaluate(ev: &Event<'_>, cfg: &Compiled, enabled: &[bool], out: &mut Vec<(u16, String)>) {
-    let user = ev.username();
-    if cfg.allowed.matches(user) {
+/// Runs every enabled single-event rule, appending `(rule index, message)`
+/// pairs. Allow-listed principals are skipped here, once for all rules.
+pub(crate) fn evaluate(cx: &Ctx<'_, '_>, enabled: &[bool], out: &mut Vec<(u16, String)>) {
+    let user = cx.ev.username();
+    if cx.cfg.allowed.matches(user) {
         return;
     }
-    let cx = Ctx::new(ev, cfg);
     for (i, rule) in RULES.iter().enumerate() {
         let Some(check) = rule.check else { continue };
         if !enabled.get(i).copied().unwrap_or(false) {
             continue;
         }
-        if !cfg.rule_allowed.is_empty() && cfg.allowed_for(rule.id, user) {
+        if !cx.cfg.rule_allowed.is_empty() && cx.cfg.allowed_for(rule.id, user) {
             continue;
         }
-        if let Some(msg) = check(&cx) {
+        if let Some(msg) = check(cx) {
             out.push((i as u16, msg));
         }
     }

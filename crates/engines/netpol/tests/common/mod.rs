@@ -32,5 +32,9 @@ pub fn build(objs: &[Value]) -> Cluster {
 }
 
 pub fn dep(ns: &str, name: &str) -> WorkloadId {
-    WorkloadId { namespace: ns.into(), name: name.into(), kind: WorkloadKind::Deployment }
+    WorkloadId {
+        namespace: ns.into(),
+        name: name.into(),
+        kind: WorkloadKind::Deployment,
+    }
 }
