@@ -33,6 +33,9 @@ enum Command {
     Controls(cmd::controls::Args),
     /// Print a control's documentation.
     Explain(cmd::explain::Args),
+    /// Pod Security Standards, exactly as the cluster's PodSecurity admission.
+    #[command(subcommand)]
+    Pss(cmd::pss::Command),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Controls(a) => cmd::controls::run(a),
         Command::Explain(a) => cmd::explain::run(a),
+        Command::Pss(c) => cmd::pss::run(c),
     };
     match code {
         Ok(c) => ExitCode::from(c),

@@ -23,6 +23,8 @@ pub struct ScanOptions<'a> {
     pub config: &'a Config,
     pub config_path: Option<&'a Path>,
     pub today: Date,
+    /// Cluster Kubernetes minor version (`--k8s-version`).
+    pub k8s_minor: Option<u64>,
 }
 
 struct FileResult {
@@ -33,7 +35,10 @@ struct FileResult {
 
 pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
     let (inputs, mut errors) = eksguard_files::discover(paths);
-    let ctx = Context { config: opts.config };
+    let ctx = Context {
+        config: opts.config,
+        k8s_minor: opts.k8s_minor,
+    };
     let results: Vec<FileResult> = inputs
         .par_iter()
         .map(|input: &Input| {
@@ -42,10 +47,13 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
             for obj in &loaded.objects {
                 eksguard_controls::check_object(obj, &ctx, &mut sink);
             }
+            let (findings, mut check_errors) = sink.into_parts();
+            let mut errors = loaded.errors;
+            errors.append(&mut check_errors);
             FileResult {
                 objects: loaded.objects,
-                errors: loaded.errors,
-                findings: sink.into_findings(),
+                errors,
+                findings,
             }
         })
         .collect();
@@ -59,7 +67,9 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
     let inventory = Inventory::new(objects);
     let mut sink = Sink::new();
     eksguard_controls::check_inventory(&inventory, &ctx, &mut sink);
-    findings.extend(sink.into_findings());
+    let (more, check_errors) = sink.into_parts();
+    findings.extend(more);
+    errors.extend(check_errors);
     apply_exceptions(&mut findings, opts);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();

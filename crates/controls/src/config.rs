@@ -32,10 +32,10 @@ pub struct Config {
     pub controls: ControlsConfig,
     #[serde(default)]
     pub exceptions: Vec<Exception>,
-    /// Sections read by other surfaces (`pss`, `netpol`, `audit`, `webhook`),
-    /// kept raw so each engine owns its own schema.
     #[serde(default)]
-    pub pss: Option<serde_json::Value>,
+    pub pss: PssConfig,
+    /// Sections read by other surfaces (`netpol`, `audit`, `webhook`, `aws`),
+    /// kept raw so each engine owns its own schema.
     #[serde(default)]
     pub netpol: Option<serde_json::Value>,
     #[serde(default)]
@@ -60,6 +60,36 @@ struct CompiledException {
     namespace: Option<GlobMatcher>,
     kind: Option<GlobMatcher>,
     name: Option<GlobMatcher>,
+}
+
+/// Pod Security admission settings, as in the API server's
+/// `PodSecurityConfiguration`: defaults for namespaces without labels and
+/// exemptions.
+///
+/// ```yaml
+/// pss:
+///   defaults: {enforce: baseline, enforce-version: latest}
+///   exemptions: {namespaces: [kube-system], runtime_classes: [], usernames: []}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PssConfig {
+    /// Label-style defaults (`enforce`, `enforce-version`, `audit`, …).
+    #[serde(default)]
+    pub defaults: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub exemptions: PssExemptions,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PssExemptions {
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub runtime_classes: Vec<String>,
+    #[serde(default)]
+    pub usernames: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

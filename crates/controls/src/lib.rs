@@ -19,12 +19,32 @@ pub mod util;
 pub use config::{Config, Exception};
 pub use registry::{all, by_id, expired_exception};
 
+/// Pod Security policy of a namespace and the admission exemptions, as scan
+/// and the webhook compute them (labels over `pss.defaults`).
+pub mod pss {
+    pub use crate::rules::pod_security::{exemptions, namespace_policy};
+}
+
 pub use eksguard_core::ControlMeta;
-use eksguard_core::{Finding, Inventory, JsonPath, Location, Object, ObjectRef, Suppression};
+use eksguard_core::{
+    Finding, InputError, Inventory, JsonPath, Location, Object, ObjectRef, Suppression,
+};
 
 /// Scan-wide settings controls read.
 pub struct Context<'a> {
     pub config: &'a Config,
+    /// The cluster's Kubernetes minor version (`1.N`), when known: from
+    /// `--k8s-version` or the EKS cluster. `None` means "the newest known".
+    pub k8s_minor: Option<u64>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(config: &'a Config) -> Self {
+        Context {
+            config,
+            k8s_minor: None,
+        }
+    }
 }
 
 /// A security control.
@@ -48,6 +68,7 @@ pub trait Control: Send + Sync {
 #[derive(Default)]
 pub struct Sink {
     findings: Vec<Finding>,
+    errors: Vec<InputError>,
 }
 
 /// The annotation that suppresses controls on one object:
@@ -118,6 +139,21 @@ impl Sink {
 
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings
+    }
+
+    /// Records that an object could not be evaluated (e.g. a field of the
+    /// wrong type): the scan reports it as an input error rather than
+    /// silently skipping the object.
+    pub fn input_error(&mut self, obj: &Object, path: &JsonPath, message: impl Into<String>) {
+        let pos = obj.locate(path);
+        self.errors.push(
+            InputError::error(obj.source.file.to_string(), message).at(pos.line, pos.column),
+        );
+    }
+
+    /// Findings and input errors.
+    pub fn into_parts(self) -> (Vec<Finding>, Vec<InputError>) {
+        (self.findings, self.errors)
     }
 
     pub fn len(&self) -> usize {

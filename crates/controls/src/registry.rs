@@ -1,7 +1,7 @@
 //! The catalog: every control, in ID order.
 
 use crate::Control;
-use crate::rules::{identity, images, meta};
+use crate::rules::{identity, images, meta, pod_security};
 
 static ALL: &[&dyn Control] = &[
     &meta::expired_exception::ExpiredException,
@@ -19,6 +19,10 @@ static ALL: &[&dyn Control] = &[
     &images::image_latest_tag::ImageLatestTag,
     &images::image_registry_not_allowed::ImageRegistryNotAllowed,
     // Pod security (issue #3).
+    &pod_security::namespace_enforce_missing::NamespaceEnforceMissing,
+    &pod_security::workload_violates_enforce::WorkloadViolatesEnforce,
+    &pod_security::workload_fails_restricted::WorkloadFailsRestricted,
+    &pod_security::namespace_version_pinned::NamespaceVersionPinned,
     // AWS side (issue #5): networking, logging, data, patching, Auto Mode, access.
 ];
 

@@ -28,7 +28,7 @@ fn scan(file: &Path, config: &Config) -> Vec<Finding> {
     let bytes = std::fs::read(file).unwrap();
     let loaded = eksguard_files::load_bytes(&name, &bytes).finish();
     assert!(loaded.errors.is_empty(), "{name}: {:?}", loaded.errors);
-    let ctx = Context { config };
+    let ctx = Context::new(config);
     let mut sink = Sink::new();
     for obj in &loaded.objects {
         eksguard_controls::check_object(obj, &ctx, &mut sink);
@@ -114,7 +114,7 @@ fn annotation_suppresses_named_controls_only() {
     let loaded = eksguard_files::load_bytes("inline.yaml", yaml).finish();
     let config = Config::default();
     let mut sink = Sink::new();
-    eksguard_controls::check_object(&loaded.objects[0], &Context { config: &config }, &mut sink);
+    eksguard_controls::check_object(&loaded.objects[0], &Context::new(&config), &mut sink);
     let findings = sink.into_findings();
     let by = |id: &str| findings.iter().find(|f| f.control == id).unwrap();
     assert_eq!(by("IAM-005").suppressed.as_ref().unwrap().reason, "node agent needs the host network");

@@ -1,5 +1,6 @@
 pub mod controls;
 pub mod explain;
+pub mod pss;
 pub mod scan;
 
 use std::io::IsTerminal;

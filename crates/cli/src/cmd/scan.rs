@@ -28,9 +28,22 @@ pub struct Args {
     /// Refuse input files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     max_file_size: u64,
+    /// The cluster's Kubernetes version (e.g. 1.31): what PSS `latest` means
+    /// [default: the newest version eksguard knows].
+    #[arg(long, value_name = "1.N", value_parser = parse_k8s_version)]
+    k8s_version: Option<u64>,
     /// Evaluate dates (exception expiry) as of this day, YYYY-MM-DD.
     #[arg(long, value_name = "DATE", value_parser = parse_now)]
     now: Option<Date>,
+}
+
+/// Parses `1.31` or `v1.31` into the minor version.
+pub fn parse_k8s_version(s: &str) -> Result<u64, String> {
+    s.trim_start_matches('v')
+        .strip_prefix("1.")
+        .and_then(|m| m.split('.').next())
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(|| format!("`{s}` is not a Kubernetes version like 1.31"))
 }
 
 fn parse_now(s: &str) -> Result<Date, String> {
@@ -49,6 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         config: &config,
         config_path: loaded.path.as_deref(),
         today,
+        k8s_minor: args.k8s_version,
     };
     let out = pipeline::scan(&args.paths, &opts);
     let format = args.format.unwrap_or(Format::Table);

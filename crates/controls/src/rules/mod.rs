@@ -3,3 +3,4 @@
 pub mod identity;
 pub mod images;
 pub mod meta;
+pub mod pod_security;

@@ -186,6 +186,8 @@ pub(crate) struct Hit {
 #[derive(Debug)]
 pub(crate) struct Correlator {
     now: i64,
+    /// AUD-101..105 switched on, in that order.
+    enabled: [bool; 5],
     exec: aud101_exec_privileged_pod::State,
     secrets: aud102_secrets_spread::State,
     token: aud103_token_outside_cluster::State,
@@ -205,10 +207,18 @@ pub(crate) struct Seen<'e, 'a> {
 }
 
 impl Correlator {
-    pub fn new(cfg: &Compiled) -> Self {
+    pub fn new(cfg: &Compiled, enabled: impl Fn(&str) -> bool) -> Self {
         let c = &cfg.raw;
         Correlator {
             now: i64::MIN,
+            enabled: [
+                aud101_exec_privileged_pod::RULE.id,
+                aud102_secrets_spread::RULE.id,
+                aud103_token_outside_cluster::RULE.id,
+                aud104_binding_used::RULE.id,
+                aud105_permission_probing::RULE.id,
+            ]
+            .map(enabled),
             exec: aud101_exec_privileged_pod::State::new(c),
             secrets: aud102_secrets_spread::State::new(c),
             token: aud103_token_outside_cluster::State::new(c),
@@ -229,10 +239,9 @@ impl Correlator {
     pub fn observe(
         &mut self,
         ev: &Event<'_>,
-        time: Option<i64>,
+        (time, allowed): (Option<i64>, bool),
         facts: &Facts,
         cfg: &Compiled,
-        enabled: impl Fn(&str) -> bool,
         out: &mut Vec<Hit>,
     ) {
         // Out-of-order timestamps (CloudWatch interleaves streams) must not
@@ -245,25 +254,26 @@ impl Correlator {
             ev,
             facts,
             t,
-            allowed: cfg.allowed.matches(ev.username()),
+            allowed,
             cfg,
         };
-        let rule_ok = |id: &str| {
-            enabled(id) && (cfg.rule_allowed.is_empty() || !cfg.allowed_for(id, ev.username()))
+        let on = self.enabled;
+        let rule_ok = |i: usize, id: &str| {
+            on[i] && (cfg.rule_allowed.is_empty() || !cfg.allowed_for(id, ev.username()))
         };
-        if rule_ok(aud101_exec_privileged_pod::RULE.id) {
+        if rule_ok(0, aud101_exec_privileged_pod::RULE.id) {
             self.exec.observe(&seen, out);
         }
-        if rule_ok(aud102_secrets_spread::RULE.id) {
+        if rule_ok(1, aud102_secrets_spread::RULE.id) {
             self.secrets.observe(&seen, out);
         }
-        if rule_ok(aud103_token_outside_cluster::RULE.id) {
+        if rule_ok(2, aud103_token_outside_cluster::RULE.id) {
             self.token.observe(&seen, out);
         }
-        if rule_ok(aud104_binding_used::RULE.id) {
+        if rule_ok(3, aud104_binding_used::RULE.id) {
             self.binding.observe(&seen, out);
         }
-        if rule_ok(aud105_permission_probing::RULE.id) {
+        if rule_ok(4, aud105_permission_probing::RULE.id) {
             self.probe.observe(&seen, out);
         }
     }

@@ -96,6 +96,18 @@ pub(crate) enum Rec<'t> {
     Control,
 }
 
+/// Where decoded records go. JSON lines are read straight into the
+/// consumer's buffer (no intermediate copy; UTF-8 is checked later, in
+/// parallel); other formats hand over [`Rec`]s.
+pub(crate) trait Records {
+    fn rec(&mut self, rec: Rec<'_>);
+    /// The buffer the next line is appended to.
+    fn buffer(&mut self) -> &mut Vec<u8>;
+    /// The bytes appended to [`Records::buffer`] from `start` on are one
+    /// line (untrimmed, possibly empty).
+    fn line(&mut self, start: usize, pos: Position);
+}
+
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Decodes `reader` and hands each record to `emit`. Returns the format
@@ -105,7 +117,7 @@ pub(crate) fn decode(
     reader: impl Read,
     format: InputFormat,
     limits: Limits,
-    emit: &mut dyn FnMut(Rec<'_>),
+    out: &mut dyn Records,
 ) -> Result<InputFormat, Error> {
     let io = |source| Error::Io {
         input: name.to_string(),
@@ -116,9 +128,9 @@ pub(crate) fn decode(
     let head = r.fill_buf().map_err(io)?;
     if head.starts_with(&GZIP_MAGIC) {
         let gz = BufReader::with_capacity(256 << 10, MultiGzDecoder::new(r));
-        return decode_plain(name, gz, format, limits, emit);
+        return decode_plain(name, gz, format, limits, out);
     }
-    decode_plain(name, r, format, limits, emit)
+    decode_plain(name, r, format, limits, out)
 }
 
 fn decode_plain(
@@ -126,8 +138,9 @@ fn decode_plain(
     mut r: impl BufRead,
     format: InputFormat,
     limits: Limits,
-    emit: &mut dyn FnMut(Rec<'_>),
+    out: &mut dyn Records,
 ) -> Result<InputFormat, Error> {
+    let emit = &mut |rec: Rec<'_>| out.rec(rec);
     let format = match format {
         InputFormat::Auto => {
             let head = r.fill_buf().map_err(|source| Error::Io {
@@ -140,7 +153,7 @@ fn decode_plain(
         f => f,
     };
     match format {
-        InputFormat::Auto | InputFormat::JsonLines => json_lines(name, r, limits, emit)?,
+        InputFormat::Auto | InputFormat::JsonLines => json_lines(name, r, limits, out)?,
         InputFormat::EventList => {
             let doc = read_whole(name, r, limits)?;
             event_list(&doc, emit);
@@ -194,17 +207,17 @@ fn json_lines(
     name: &str,
     mut r: impl BufRead,
     limits: Limits,
-    emit: &mut dyn FnMut(Rec<'_>),
+    out: &mut dyn Records,
 ) -> Result<(), Error> {
-    let mut buf = Vec::with_capacity(8 << 10);
     let mut line = 0u64;
     loop {
-        buf.clear();
         line += 1;
         let cap = limits.max_line_bytes as u64 + 1;
+        let buf = out.buffer();
+        let start = buf.len();
         let n = (&mut r)
             .take(cap)
-            .read_until(b'\n', &mut buf)
+            .read_until(b'\n', buf)
             .map_err(|source| Error::Io {
                 input: name.to_string(),
                 line,
@@ -215,34 +228,22 @@ fn json_lines(
         }
         let pos = Position { line, item: None };
         if buf.last() != Some(&b'\n') && n as u64 == cap {
-            // Over the cap: skip to the end of this line without buffering it.
+            // Over the cap: drop what was read and skip to the end of the
+            // line without buffering it.
+            buf.truncate(start);
             r.skip_until(b'\n').map_err(|source| Error::Io {
                 input: name.to_string(),
                 line,
                 source,
             })?;
-            emit(Rec::Bad(
+            out.rec(Rec::Bad(
                 pos,
                 format!("line longer than {} bytes", limits.max_line_bytes),
             ));
             continue;
         }
-        let bytes = trim_ascii(&buf);
-        if bytes.is_empty() {
-            continue;
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => emit(Rec::Text(text, pos)),
-            Err(e) => emit(Rec::Bad(
-                pos,
-                format!("invalid UTF-8 at byte {}", e.valid_up_to()),
-            )),
-        }
+        out.line(start, pos);
     }
-}
-
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    b.trim_ascii()
 }
 
 fn read_whole(name: &str, r: impl Read, limits: Limits) -> Result<Vec<u8>, Error> {
@@ -263,9 +264,32 @@ fn read_whole(name: &str, r: impl Read, limits: Limits) -> Result<Vec<u8>, Error
     Ok(doc)
 }
 
-/// 1-based line of byte `offset` in `doc`.
-fn line_of(doc: &[u8], offset: usize) -> u64 {
-    memchr::memchr_iter(b'\n', &doc[..offset.min(doc.len())]).count() as u64 + 1
+/// Maps byte offsets to 1-based line numbers, counting newlines only once
+/// for offsets that move forward (they do, as documents are read in order).
+struct Lines<'d> {
+    doc: &'d [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'d> Lines<'d> {
+    fn new(doc: &'d [u8]) -> Self {
+        Lines {
+            doc,
+            pos: 0,
+            line: 1,
+        }
+    }
+    fn at(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.doc.len());
+        if offset < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.doc[self.pos..offset]).count() as u64;
+        self.pos = offset;
+        self.line
+    }
 }
 
 /// Runs `each` over the JSON documents in `doc` (concatenated, newline- or
@@ -276,6 +300,7 @@ fn documents<'d, T: Deserialize<'d>>(
     emit: &mut dyn FnMut(Rec<'_>),
     mut each: impl FnMut(T, u64, &mut dyn FnMut(Rec<'_>)),
 ) {
+    let mut lines = Lines::new(doc);
     let mut start = 0;
     while start < doc.len() {
         let mut stream = serde_json::Deserializer::from_slice(&doc[start..]).into_iter::<T>();
@@ -284,7 +309,7 @@ fn documents<'d, T: Deserialize<'d>>(
             match stream.next() {
                 None => return,
                 Some(Ok(v)) => {
-                    let line = line_of(doc, doc_start + skip_ws(&doc[doc_start..]));
+                    let line = lines.at(doc_start + skip_ws(&doc[doc_start..]));
                     each(v, line, emit);
                     doc_start = start + stream.byte_offset();
                 }
@@ -292,7 +317,7 @@ fn documents<'d, T: Deserialize<'d>>(
                     let at = doc_start + skip_ws(&doc[doc_start..]);
                     emit(Rec::Bad(
                         Position {
-                            line: line_of(doc, at),
+                            line: lines.at(at),
                             item: None,
                         },
                         format!("invalid document: {e}"),

@@ -25,3 +25,29 @@ pub fn handle_subscription_payload(base64_gzip: &str, state: &mut Pipeline) -> V
     }
     out
 }
+
+/// Takes the whole Lambda event (`{"awslogs":{"data":"..."}}`) and hands
+/// `awslogs.data` to [`handle_subscription_payload`]. An event of another
+/// shape is counted as unparseable.
+pub fn handle_lambda_event(event_json: &str, state: &mut Pipeline) -> Vec<Detection> {
+    #[derive(serde::Deserialize)]
+    struct AwsLogs<'a> {
+        #[serde(borrow)]
+        data: &'a str,
+    }
+    #[derive(serde::Deserialize)]
+    struct LambdaEvent<'a> {
+        #[serde(borrow)]
+        awslogs: AwsLogs<'a>,
+    }
+    match serde_json::from_str::<LambdaEvent<'_>>(event_json) {
+        Ok(e) => handle_subscription_payload(e.awslogs.data, state),
+        Err(e) => {
+            state.note_unparseable(
+                "cloudwatch-subscription",
+                format!("not a CloudWatch Logs Lambda event: {e}"),
+            );
+            Vec::new()
+        }
+    }
+}

@@ -35,6 +35,13 @@
 //! earlier ones come from the client's `X-Forwarded-For` header and can be
 //! forged.
 //!
+//! For `--follow` on CloudWatch, [`Checkpoint`] keeps the resume state
+//! (newest timestamp plus the event IDs seen within a lag window), so
+//! events sharing a millisecond or arriving late are neither lost nor
+//! repeated across restarts. For a subscription-filter Lambda,
+//! [`handle_lambda_event`] / [`handle_subscription_payload`] run one
+//! delivery through a long-lived [`Pipeline`].
+//!
 //! # Rules
 //!
 //! [`RULES`] lists every rule (single-event `AUD-0xx`, correlation
@@ -52,6 +59,7 @@
 
 #![forbid(unsafe_code)]
 
+mod checkpoint;
 mod config;
 mod correlate;
 mod detection;
@@ -64,6 +72,7 @@ mod pipeline;
 mod render;
 pub mod rules;
 
+pub use checkpoint::Checkpoint;
 pub use config::{
     AuditConfig, DEFAULT_ALLOWED_PRINCIPALS, DEFAULT_ALLOWED_REGISTRIES,
     DEFAULT_TRUSTED_HOST_IMAGES,
@@ -72,7 +81,7 @@ pub use detection::{Detection, Issue, Summary};
 pub use error::{ConfigError, Error};
 pub use event::{Event, ObjectRef, Stage, UserInfo};
 pub use input::{InputFormat, Limits, Position};
-pub use lambda::handle_subscription_payload;
+pub use lambda::{handle_lambda_event, handle_subscription_payload};
 pub use pipeline::{Options, Pipeline};
 pub use render::{OutputFormat, Renderer, write_json, write_jsonl, write_summary, write_table};
 pub use rules::{Doc, RULES, Rule, RuleKind, Technique};

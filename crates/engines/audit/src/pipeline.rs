@@ -57,7 +57,8 @@ pub struct Pipeline {
 
 #[derive(Default)]
 struct Batch {
-    text: String,
+    /// Raw record bytes, back to back; validated as UTF-8 when judged.
+    data: Vec<u8>,
     items: Vec<Item>,
 }
 
@@ -79,6 +80,8 @@ enum Outcome<'a> {
 struct Judged<'a> {
     event: Event<'a>,
     time: Option<i64>,
+    /// The principal is on the global allow-list.
+    allowed: bool,
     /// The stage this request is judged at (one per request).
     selected: bool,
     hits: Vec<(u16, String)>,
@@ -94,18 +97,14 @@ impl Pipeline {
 
     pub fn with_options(config: &AuditConfig, options: Options) -> Result<Pipeline, ConfigError> {
         let cfg = Compiled::new(config)?;
-        let enabled = RULES
-            .iter()
-            .map(|r| {
-                if config.disabled_rules.contains(r.id) {
-                    false
-                } else {
-                    r.default_enabled || config.enabled_rules.contains(r.id)
-                }
-            })
-            .collect();
+        let on = |r: &rules::Rule| {
+            !config.disabled_rules.contains(r.id)
+                && (r.default_enabled || config.enabled_rules.contains(r.id))
+        };
+        let enabled = RULES.iter().map(on).collect();
+        let correlator = Correlator::new(&cfg, |id| rules::find(id).is_some_and(on));
         Ok(Pipeline {
-            correlator: Correlator::new(&cfg),
+            correlator,
             dedupe: Dedupe::new(config.max_state_entries),
             cfg,
             enabled,
@@ -152,9 +151,12 @@ impl Pipeline {
         self.summary.inputs += 1;
         let input = self.input_id(name);
         let limits = self.options.limits;
-        let result = input::decode(name, reader, format, limits, &mut |rec| {
-            self.push_rec(input, rec, sink)
-        });
+        let mut feeder = Feeder {
+            pipeline: self,
+            input,
+            sink,
+        };
+        let result = input::decode(name, reader, format, limits, &mut feeder);
         self.flush(sink);
         result
     }
@@ -186,7 +188,7 @@ impl Pipeline {
         }
         let mut batch = std::mem::take(&mut self.batch);
         self.process(&batch, sink);
-        batch.text.clear();
+        batch.data.clear();
         batch.items.clear();
         self.batch = batch;
     }
@@ -216,17 +218,35 @@ impl Pipeline {
                 self.summary.add_unparseable(&name, position, reason);
             }
             Rec::Text(text, position) => {
-                let start = self.batch.text.len();
-                self.batch.text.push_str(text);
-                self.batch.items.push(Item {
-                    range: start..self.batch.text.len(),
-                    input,
-                    position,
-                });
-                if self.batch.items.len() >= self.options.batch_records {
-                    self.flush(sink);
-                }
+                let start = self.batch.data.len();
+                self.batch.data.extend_from_slice(text.as_bytes());
+                self.push_item(input, start, position, sink);
             }
+        }
+    }
+
+    /// Registers `batch.data[start..]` (trimmed) as a record.
+    fn push_item(
+        &mut self,
+        input: u32,
+        start: usize,
+        position: Position,
+        sink: &mut dyn FnMut(Detection),
+    ) {
+        let data = &self.batch.data[start..];
+        let lead = data.len() - data.trim_ascii_start().len();
+        let end = start + lead + data[lead..].trim_ascii_end().len();
+        if end == start + lead {
+            self.batch.data.truncate(start);
+            return;
+        }
+        self.batch.items.push(Item {
+            range: start + lead..end,
+            input,
+            position,
+        });
+        if self.batch.items.len() >= self.options.batch_records {
+            self.flush(sink);
         }
     }
 
@@ -238,7 +258,7 @@ impl Pipeline {
                 .items
                 .par_iter()
                 .with_min_len(64)
-                .map(|it| judge(&batch.text[it.range.clone()], cfg, enabled))
+                .map(|it| judge(&batch.data[it.range.clone()], cfg, enabled))
                 .collect();
             for (item, outcome) in batch.items.iter().zip(outcomes) {
                 self.settle(item, outcome, &mut hits, sink);
@@ -247,7 +267,7 @@ impl Pipeline {
             // No intermediate vector on one thread: judge and settle each
             // record in turn.
             for item in &batch.items {
-                let outcome = judge(&batch.text[item.range.clone()], &self.cfg, &self.enabled);
+                let outcome = judge(&batch.data[item.range.clone()], &self.cfg, &self.enabled);
                 self.settle(item, outcome, &mut hits, sink);
             }
         }
@@ -307,10 +327,13 @@ impl Pipeline {
             sink(d);
         }
         hits.clear();
-        let en = &self.enabled;
-        let enabled = |id: &str| RULES.iter().position(|r| r.id == id).is_some_and(|i| en[i]);
-        self.correlator
-            .observe(ev, judged.time, &judged.facts, &self.cfg, enabled, hits);
+        self.correlator.observe(
+            ev,
+            (judged.time, judged.allowed),
+            &judged.facts,
+            &self.cfg,
+            hits,
+        );
         for hit in hits.drain(..) {
             if let Some(rule) = rules::find(hit.rule) {
                 let d = self.detection(rule, ev, hit.message, hit.related, item);
@@ -361,7 +384,13 @@ impl Pipeline {
 
 /// Parse, pick the stage, run single-event rules and extract correlation
 /// facts: everything that needs no state, so it runs in parallel.
-fn judge<'a>(text: &'a str, cfg: &Compiled, enabled: &[bool]) -> Outcome<'a> {
+fn judge<'a>(bytes: &'a [u8], cfg: &Compiled, enabled: &[bool]) -> Outcome<'a> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Outcome::Unparseable(format!("invalid UTF-8 at byte {}", e.valid_up_to()));
+        }
+    };
     if text.trim_end().ends_with(TRUNCATED_MARK) {
         return Outcome::Truncated;
     }
@@ -379,18 +408,40 @@ fn judge<'a>(text: &'a str, cfg: &Compiled, enabled: &[bool]) -> Outcome<'a> {
     };
     let mut hits = Vec::new();
     let mut facts = Facts::default();
+    let mut allowed = false;
     if selected {
         let cx = rules::Ctx::new(&event, cfg);
-        rules::evaluate(&cx, enabled, &mut hits);
+        allowed = cfg.allowed.matches(event.username());
+        rules::evaluate(&cx, allowed, enabled, &mut hits);
         facts = Facts::extract(&cx);
     }
     Outcome::Event(Judged {
         time: event.time_micros(),
+        allowed,
         event,
         selected,
         hits,
         facts,
     })
+}
+
+/// Connects the decoder to the pipeline's batch.
+struct Feeder<'p, 's> {
+    pipeline: &'p mut Pipeline,
+    input: u32,
+    sink: &'s mut dyn FnMut(Detection),
+}
+
+impl input::Records for Feeder<'_, '_> {
+    fn rec(&mut self, rec: Rec<'_>) {
+        self.pipeline.push_rec(self.input, rec, self.sink);
+    }
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.pipeline.batch.data
+    }
+    fn line(&mut self, start: usize, pos: Position) {
+        self.pipeline.push_item(self.input, start, pos, self.sink);
+    }
 }
 
 enum Seen {

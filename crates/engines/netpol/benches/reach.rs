@@ -99,4 +99,17 @@ fn main() {
         "model + matrix:     {:>8.3} s (budget 2 s)",
         (t_build + t_reach).as_secs_f64()
     );
+    if let Some(kb) = peak_rss_kb() {
+        println!(
+            "peak RSS:           {:>8.1} MiB (includes the generated JSON input)",
+            kb as f64 / 1024.0
+        );
+    }
+}
+
+/// Peak resident set size from /proc (Linux only).
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -23,7 +23,11 @@ pub const SENSITIVE_PORTS: &[(Protocol, u16)] = &[
     (Protocol::Tcp, 27017),
 ];
 
-/// The Amazon VPC CNI network policy agent's limit on port entries per protocol in one rule.
+/// The Amazon VPC CNI network policy agent's limit on unique port combinations per
+/// protocol in each `ingress:`/`egress:` selector
+/// (<https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html>; newer
+/// revisions count the 24 per resolved CIDR across all policies, which a static model
+/// cannot resolve).
 pub const EKS_PORTS_PER_PROTOCOL_LIMIT: usize = 24;
 
 /// A location inside a policy.
@@ -290,14 +294,15 @@ pub fn open_sensitive_ports(cluster: &Cluster, ports: &[(Protocol, u16)]) -> Vec
 /// Egress to the whole address space in a namespace that otherwise claims default deny.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorldEgress {
-    /// Where: `spec.egress[i].to[j].ipBlock` (a /0 block) or `spec.egress[i]` (no `to`).
+    /// Where: `spec.egress[i].to[j].ipBlock` (a /0 block) or `spec.egress[i]` (no `to`, no `ports`).
     pub at: PolicyPath,
     /// True if the rule carves exceptions out of the /0 block.
     pub has_except: bool,
 }
 
-/// Rules allowing egress to `0.0.0.0/0` (or `::/0`, or any destination via an absent
-/// `to`) in namespaces where every workload is isolated for egress.
+/// Rules allowing egress to `0.0.0.0/0` or `::/0` (on any ports), or to every
+/// destination on every port (absent `to` and `ports`), in namespaces where every
+/// workload is isolated for egress.
 pub fn world_egress_in_default_deny_namespaces(cluster: &Cluster) -> Vec<WorldEgress> {
     let eng = Engine::new(cluster);
     let mut out = Vec::new();
@@ -307,6 +312,9 @@ pub fn world_egress_in_default_deny_namespaces(cluster: &Cluster) -> Vec<WorldEg
         }
         for (ri, r) in p.egress.iter().enumerate() {
             match &r.peers {
+                // An absent `to` limited by ports (the usual "DNS anywhere" rule) is left
+                // to the reviewer; an absent `to` with absent ports opens everything.
+                None if r.ports.is_some() => {}
                 None => out.push(WorldEgress {
                     at: PolicyPath {
                         policy: p.id.clone(),
@@ -410,8 +418,10 @@ pub fn rules_over_port_limit(cluster: &Cluster, limit: usize) -> Vec<PortLimitEx
     out
 }
 
-/// Pods with no owner at all: the VPC CNI network policy agent does not enforce
-/// policies on standalone pods, so they stay open whatever the policies say.
+/// Pods with no owner at all. EKS user guide: "Network policies are only applied to Pods
+/// that are part of a Deployment. Standalone Pods that don't have a
+/// `metadata.ownerReferences` set can't have network policies applied to them", so they
+/// stay open whatever the policies say.
 pub fn standalone_pods(cluster: &Cluster) -> Vec<WorkloadId> {
     cluster
         .workloads

@@ -596,6 +596,7 @@ fn intersect_cow<'a>(a: Cow<'a, ConnSet>, b: Cow<'a, ConnSet>) -> Cow<'a, ConnSe
 #[derive(Debug, Clone)]
 pub struct Reachability {
     workloads: Vec<WorkloadId>,
+    by_id: HashMap<WorkloadId, usize>,
     class_of: Vec<u32>,
     nclasses: usize,
     pair: Vec<u32>,
@@ -719,12 +720,18 @@ impl Reachability {
                 domain_conn.push(interner.get(&c));
             }
         }
+        let workloads: Vec<WorkloadId> = eng
+            .enforced
+            .iter()
+            .map(|&i| cluster.workloads[i].id.clone())
+            .collect();
         Reachability {
-            workloads: eng
-                .enforced
+            by_id: workloads
                 .iter()
-                .map(|&i| cluster.workloads[i].id.clone())
+                .enumerate()
+                .map(|(i, w)| (w.clone(), i))
                 .collect(),
+            workloads,
             class_of: eng.class_of.iter().map(|&c| c as u32).collect(),
             nclasses: n,
             pair,
@@ -771,7 +778,7 @@ impl Reachability {
     }
 
     fn index_of(&self, w: &WorkloadId) -> Option<usize> {
-        self.workloads.iter().position(|x| x == w)
+        self.by_id.get(w).copied()
     }
 
     /// Allowed connections between two workloads (`None` if either is not in the matrix).

@@ -134,7 +134,7 @@ fn world_egress_flagged_only_in_default_deny_egress_namespaces() {
     ));
     objs.push(netpol("prod", "world", json!({"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Egress"],
         "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]}]})));
-    objs.push(netpol("dev", "world", json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}, {}]})));
+    objs.push(netpol("dev", "world", json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}, {}, {"ports": [{"port": 53, "protocol": "UDP"}]}]})));
     let c = build(&objs);
     let w = world_egress_in_default_deny_namespaces(&c);
     let got: Vec<(String, String, bool)> = w

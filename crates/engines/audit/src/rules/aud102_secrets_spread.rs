@@ -45,7 +45,9 @@ impl State {
             // read is refreshed; stale users age out.
             by_user: Bounded::new(c.max_state_entries, c.secrets_window_secs.saturating_mul(2)),
             threshold: c.secrets_namespace_threshold,
-            window: i64::try_from(c.secrets_window_secs).unwrap_or(i64::MAX / MICROS) * MICROS,
+            window: i64::try_from(c.secrets_window_secs)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(MICROS),
         }
     }
 

@@ -59,7 +59,9 @@ impl State {
         State {
             by_user: Bounded::new(c.max_state_entries, c.probe_window_secs),
             needed: c.probe_denials,
-            window: i64::try_from(c.probe_window_secs).unwrap_or(i64::MAX / MICROS) * MICROS,
+            window: i64::try_from(c.probe_window_secs)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(MICROS),
         }
     }
 

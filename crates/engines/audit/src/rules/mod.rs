@@ -2,7 +2,7 @@
 //!
 //! Single-event rules (`AUD-0xx`) are pure functions of one event and run in
 //! parallel. Correlation rules (`AUD-1xx`) keep bounded state and run in
-//! input order (see [`crate::correlate`]).
+//! input order with state bounded in size and time.
 //!
 //! # Coverage of Falco's `k8s_audit_rules.yaml`
 //!
@@ -490,10 +490,16 @@ pub(crate) fn is_sensitive_host_path(path: &str) -> bool {
 }
 
 /// Runs every enabled single-event rule, appending `(rule index, message)`
-/// pairs. Allow-listed principals are skipped here, once for all rules.
-pub(crate) fn evaluate(cx: &Ctx<'_, '_>, enabled: &[bool], out: &mut Vec<(u16, String)>) {
+/// pairs, unless the principal is allow-listed (`allowed`, checked once by
+/// the caller and shared with the correlator).
+pub(crate) fn evaluate(
+    cx: &Ctx<'_, '_>,
+    allowed: bool,
+    enabled: &[bool],
+    out: &mut Vec<(u16, String)>,
+) {
     let user = cx.ev.username();
-    if cx.cfg.allowed.matches(user) {
+    if allowed {
         return;
     }
     for (i, rule) in RULES.iter().enumerate() {
