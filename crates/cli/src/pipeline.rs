@@ -70,6 +70,11 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
     let (more, check_errors) = sink.into_parts();
     findings.extend(more);
     errors.extend(check_errors);
+    // Several controls may fail to read the same object: report it once.
+    errors.sort_by(|a, b| {
+        (&a.input, a.line, a.column, &a.message).cmp(&(&b.input, b.line, b.column, &b.message))
+    });
+    errors.dedup();
     apply_exceptions(&mut findings, opts);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();

@@ -162,7 +162,7 @@ fn stdin_lists_and_kubectl_dumps_are_flattened_with_positions() {
 #[test]
 fn fail_on_sets_the_threshold() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("p.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  serviceAccountName: app\n  automountServiceAccountToken: false\n  hostNetwork: true\n  containers: [{name: c, image: \"busybox:1.36@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31\"}]\n").unwrap();
+    std::fs::write(dir.path().join("p.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team}\nspec:\n  serviceAccountName: app\n  automountServiceAccountToken: false\n  hostNetwork: true\n  containers: [{name: c, image: \"busybox:1.36@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31\"}]\n").unwrap();
     let run = |fail_on: &str| eksguard_in(dir.path(), &["scan", "p.yaml", "--fail-on", fail_on, "-f", "json"], None).status.code();
     assert_eq!(run("high"), Some(1));
     assert_eq!(run("critical"), Some(0));
@@ -264,6 +264,12 @@ fn corpus_malformed_files_are_reported_and_the_rest_scanned() {
         "kubernetes-examples/_archived/storage/vitess/etcd-service-template.yaml",
         "kubernetes-examples/_archived/storage/vitess/etcd-controller-template.yaml",
         "kubernetes-examples/_archived/storage/vitess/vtgate-controller-template.yaml",
+        // Valid YAML, invalid objects the API server would reject (a boolean
+        // env value, a string LUN, a list as containerPort): reported once,
+        // with the field path, when Pod Security cannot evaluate them.
+        "ingress-nginx/docs/examples/auth/oauth-external-auth/vouch-proxy.yaml",
+        "kubernetes-examples/_archived/volumes/fibre_channel/fc.yaml",
+        "netpol-analyzer/tests/malformed_pod_example/pod.yaml",
     ]
     .into_iter()
     .map(String::from)

@@ -70,7 +70,7 @@ pub(crate) fn report_aws(
     source: &AwsSource,
     field: JsonPath,
     message: String,
-    fix: &str,
+    fix: impl Into<String>,
 ) {
     let location = facts.locate(source, &field);
     out.report_ref(meta, object, location, field.to_string(), message, fix);
@@ -84,7 +84,7 @@ pub(crate) fn report_cluster(
     c: &Sourced<EksCluster>,
     field: JsonPath,
     message: String,
-    fix: &str,
+    fix: impl Into<String>,
 ) {
     report_aws(out, meta, facts, cluster_ref(c), &c.source, field, message, fix);
 }

@@ -1,0 +1,61 @@
+use super::{cluster, log_type_state, report_cluster};
+use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Inventory;
+
+control! {
+    /// ## What it checks
+    /// Whether the `authenticator` control-plane log type is enabled in any
+    /// entry of `logging.clusterLogging`.
+    ///
+    /// ## Why it matters
+    /// The audit log names Kubernetes users; the authenticator log maps them
+    /// back to the IAM role or user and session that authenticated. Without it
+    /// an action in the audit log (`kubernetes-admin`, a mapped username)
+    /// cannot be tied to the person or workload in AWS that performed it.
+    ///
+    /// ## Example
+    /// ```json
+    /// "logging": {"clusterLogging": [{"types": ["audit", "authenticator"], "enabled": false}]}
+    /// ```
+    ///
+    /// ## Fix
+    /// `aws eks update-cluster-config --name C --logging
+    /// '{"clusterLogging":[{"types":["authenticator"],"enabled":true}]}'`.
+    ///
+    /// ## References
+    /// - EKS User Guide, "Send control plane logs to CloudWatch Logs": control plane logs are disabled by default
+    /// - EKS Best Practices Guide, Detective Controls: "Enable audit logs"
+    /// - CIS Amazon EKS Benchmark v1.8.0, 2.1.1 (enable audit logs)
+    pub struct AuthenticatorLogDisabled {
+        id: "LOG-002",
+        name: "eks-authenticator-log-disabled",
+        title: "EKS authenticator log is not enabled",
+        severity: High,
+        pillar: LoggingDetection,
+        responsibility: Customer,
+    }
+}
+
+impl Control for AuthenticatorLogDisabled {
+    fn meta(&self) -> &'static ControlMeta {
+        &Self::META
+    }
+
+    fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
+        let Some((facts, c)) = cluster(inv) else { return };
+        for log_type in ["authenticator"] {
+            let (enabled, at) = log_type_state(c, log_type);
+            if !enabled {
+                report_cluster(
+                    out,
+                    &Self::META,
+                    facts,
+                    c,
+                    at,
+                    format!("cluster {}: control-plane log type `{log_type}` is not enabled in logging.clusterLogging (no record of which IAM principal became which Kubernetes user)", c.name),
+                    format!(r#"Enable it: aws eks update-cluster-config --name {} --logging '{{"clusterLogging":[{{"types":["{log_type}"],"enabled":true}}]}}'"#, c.name),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+use super::{cluster, log_type_state, report_cluster};
+use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Inventory;
+
+control! {
+    /// ## What it checks
+    /// Whether each of the `api`, `controllerManager` and `scheduler`
+    /// control-plane log types is enabled in some entry of
+    /// `logging.clusterLogging`; one finding per missing type.
+    ///
+    /// ## Why it matters
+    /// These logs show API server errors and admission decisions, what
+    /// controllers did to workloads (garbage collection, endpoint changes)
+    /// and where pods were placed. They complete the audit log when
+    /// investigating an incident or a disruption.
+    ///
+    /// ## Example
+    /// ```json
+    /// "logging": {"clusterLogging": [{"types": ["api", "scheduler"], "enabled": false}]}
+    /// ```
+    ///
+    /// ## Fix
+    /// `aws eks update-cluster-config --name C --logging
+    /// '{"clusterLogging":[{"types":["api","controllerManager","scheduler"],"enabled":true}]}'`.
+    ///
+    /// ## References
+    /// - EKS User Guide, "Send control plane logs to CloudWatch Logs": control plane logs are disabled by default
+    /// - EKS Best Practices Guide, Detective Controls: "Enable audit logs"
+    pub struct ControlPlaneLogDisabled {
+        id: "LOG-003",
+        name: "eks-control-plane-log-disabled",
+        title: "EKS api, controllerManager or scheduler log is not enabled",
+        severity: Medium,
+        pillar: LoggingDetection,
+        responsibility: Customer,
+    }
+}
+
+impl Control for ControlPlaneLogDisabled {
+    fn meta(&self) -> &'static ControlMeta {
+        &Self::META
+    }
+
+    fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
+        let Some((facts, c)) = cluster(inv) else { return };
+        for log_type in ["api", "controllerManager", "scheduler"] {
+            let (enabled, at) = log_type_state(c, log_type);
+            if !enabled {
+                report_cluster(
+                    out,
+                    &Self::META,
+                    facts,
+                    c,
+                    at,
+                    format!("cluster {}: control-plane log type `{log_type}` is not enabled in logging.clusterLogging (control-plane behaviour during an incident cannot be reviewed)", c.name),
+                    format!(r#"Enable it: aws eks update-cluster-config --name {} --logging '{{"clusterLogging":[{{"types":["{log_type}"],"enabled":true}}]}}'"#, c.name),
+                );
+            }
+        }
+    }
+}
