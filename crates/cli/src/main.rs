@@ -36,6 +36,9 @@ enum Command {
     /// Pod Security Standards, exactly as the cluster's PodSecurity admission.
     #[command(subcommand)]
     Pss(cmd::pss::Command),
+    /// NetworkPolicy reachability: who can talk to whom, and why.
+    #[command(subcommand)]
+    Netpol(cmd::netpol::Command),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Controls(a) => cmd::controls::run(a),
         Command::Explain(a) => cmd::explain::run(a),
         Command::Pss(c) => cmd::pss::run(c),
+        Command::Netpol(c) => cmd::netpol::run(c),
     };
     match code {
         Ok(c) => ExitCode::from(c),

@@ -47,11 +47,15 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
             for obj in &loaded.objects {
                 eksguard_controls::check_object(obj, &ctx, &mut sink);
             }
+            let mut objects = loaded.objects;
+            for obj in objects.iter_mut().filter(|o| !needed_whole(o)) {
+                obj.shrink();
+            }
             let (findings, mut check_errors) = sink.into_parts();
             let mut errors = loaded.errors;
             errors.append(&mut check_errors);
             FileResult {
-                objects: loaded.objects,
+                objects,
                 errors,
                 findings,
             }
@@ -83,6 +87,21 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
         errors,
         inventory,
         inputs: inputs.len(),
+    }
+}
+
+/// Whether inventory controls may read more than an object's metadata.
+/// CRD schemas and ConfigMap/Secret payloads are read by object controls
+/// only, except the kube-system ConfigMaps EKS configures through.
+fn needed_whole(obj: &Object) -> bool {
+    match (obj.group(), obj.kind.as_str()) {
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => false,
+        ("", "Secret") => false,
+        ("", "ConfigMap") => {
+            obj.namespace.as_deref() == Some("kube-system")
+                && matches!(obj.name.as_str(), "aws-auth" | "amazon-vpc-cni")
+        }
+        _ => true,
     }
 }
 

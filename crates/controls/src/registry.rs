@@ -1,7 +1,7 @@
 //! The catalog: every control, in ID order.
 
 use crate::Control;
-use crate::rules::{identity, images, meta, pod_security};
+use crate::rules::{aws, identity, images, meta, pod_security};
 
 static ALL: &[&dyn Control] = &[
     &meta::expired_exception::ExpiredException,
@@ -24,6 +24,31 @@ static ALL: &[&dyn Control] = &[
     &pod_security::workload_fails_restricted::WorkloadFailsRestricted,
     &pod_security::namespace_version_pinned::NamespaceVersionPinned,
     // AWS side (issue #5): networking, logging, data, patching, Auto Mode, access.
+    &aws::aws_collection_gap::CollectionGap,
+    &aws::net_endpoint_public::EndpointPublic,
+    &aws::net_public_cidrs_open::PublicCidrsOpen,
+    &aws::net_private_access_disabled::PrivateAccessDisabled,
+    &aws::net_sg_ingress_anywhere::SgIngressAnywhere,
+    &aws::log_audit_disabled::AuditLogDisabled,
+    &aws::log_authenticator_disabled::AuthenticatorLogDisabled,
+    &aws::log_control_plane_disabled::ControlPlaneLogDisabled,
+    &aws::data_secrets_not_cmk::SecretsNotCmk,
+    &aws::data_kms_key_unhealthy::KmsKeyUnhealthy,
+    &aws::data_nodeclass_ephemeral_kms::NodeClassEphemeralKms,
+    &aws::data_ebs_default_encryption_off::EbsDefaultEncryptionOff,
+    &aws::data_storageclass_unencrypted::StorageClassUnencrypted,
+    &aws::patch_version_support::VersionSupport,
+    &aws::patch_upgrade_policy::UpgradePolicyExtended,
+    &aws::patch_nodepool_expire_after::NodePoolExpireAfter,
+    &aws::patch_nodepool_budget_blocks::NodePoolBudgetBlocks,
+    &aws::auto_mode_flags_inconsistent::AutoModeFlagsInconsistent,
+    &aws::auto_deletion_protection::DeletionProtectionOff,
+    &aws::netpol_default_allow::NetpolDefaultAllow,
+    &aws::netpol_vpc_cni_controller::VpcCniPolicyController,
+    &aws::acc_config_map_auth::ConfigMapAuth,
+    &aws::acc_aws_auth_masters::AwsAuthMasters,
+    &aws::acc_cluster_admin_entries::ClusterAdminEntries,
+    &aws::acc_bootstrap_admin::BootstrapAdmin,
 ];
 
 /// Every control.

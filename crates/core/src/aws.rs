@@ -127,7 +127,9 @@ impl CollectionGap {
     /// `AccessDenied*`, `UnauthorizedOperation` (EC2): a permission the scan's
     /// role lacks, as opposed to a transient failure.
     pub fn is_permission(&self) -> bool {
-        self.code.starts_with("AccessDenied") || self.code == "UnauthorizedOperation" || self.code == "AuthorizationError"
+        self.code.starts_with("AccessDenied")
+            || self.code == "UnauthorizedOperation"
+            || self.code == "AuthorizationError"
     }
 }
 
@@ -469,7 +471,10 @@ pub fn decode_policy_document(v: &Value) -> Result<Value, String> {
             };
             serde_json::from_str(&text).map_err(|e| format!("policy document is not JSON: {e}"))
         }
-        other => Err(format!("policy document is a {}, not a JSON object or string", crate::type_name(other))),
+        other => Err(format!(
+            "policy document is a {}, not a JSON object or string",
+            crate::type_name(other)
+        )),
     }
 }
 
@@ -484,7 +489,9 @@ fn percent_decode(s: &str) -> Result<String, String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent-escape at byte {i} of a URL-encoded policy document"))?;
+                .ok_or_else(|| {
+                    format!("bad percent-escape at byte {i} of a URL-encoded policy document")
+                })?;
             out.push(hex);
             i += 3;
         } else {
@@ -504,8 +511,14 @@ mod tests {
         let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]});
         // As IAM returns it: urllib.parse.quote(json.dumps(doc)).
         let encoded = "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%7B%22Effect%22%3A%20%22Allow%22%2C%20%22Action%22%3A%20%22s3%3AGet%2A%22%2C%20%22Resource%22%3A%20%22%2A%22%7D%5D%7D";
-        assert_eq!(decode_policy_document(&Value::String(encoded.into())).unwrap(), doc);
-        assert_eq!(decode_policy_document(&Value::String(doc.to_string())).unwrap(), doc);
+        assert_eq!(
+            decode_policy_document(&Value::String(encoded.into())).unwrap(),
+            doc
+        );
+        assert_eq!(
+            decode_policy_document(&Value::String(doc.to_string())).unwrap(),
+            doc
+        );
         assert_eq!(decode_policy_document(&doc).unwrap(), doc);
         assert!(decode_policy_document(&Value::String("%7".into())).is_err());
         assert!(decode_policy_document(&Value::String("%FF%FE".into())).is_err());
@@ -527,7 +540,8 @@ mod tests {
     #[test]
     fn oidc_provider_url_comes_from_the_arn() {
         let p = OidcProvider {
-            arn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC".into(),
+            arn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
+                .into(),
         };
         assert_eq!(p.url(), Some("oidc.eks.eu-west-1.amazonaws.com/id/ABC"));
     }

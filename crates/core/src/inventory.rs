@@ -63,7 +63,13 @@ impl Inventory {
         self.objects.iter().filter(|o| o.is_workload())
     }
 
-    pub fn find(&self, group: &str, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Object> {
+    pub fn find(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<&Object> {
         self.of_kind(group, kind)
             .find(|o| o.name == name && o.namespace.as_deref() == namespace)
     }

@@ -188,4 +188,3 @@ impl ControlMeta {
         Some(rest[..end].trim().to_owned())
     }
 }
-

@@ -78,7 +78,10 @@ impl Object {
         let name = meta
             .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
-            .or_else(|| meta.and_then(|m| m.get("generateName")).and_then(Value::as_str))
+            .or_else(|| {
+                meta.and_then(|m| m.get("generateName"))
+                    .and_then(Value::as_str)
+            })
             .map(str::to_owned)
             .ok_or_else(|| format!("{kind} has no metadata.name"))?;
         let namespace = meta
@@ -95,6 +98,24 @@ impl Object {
             spans,
             source,
         })
+    }
+
+    /// Drops everything but `apiVersion`, `kind` and `metadata` (and the
+    /// spans, which no longer match). The scan does this, once object
+    /// controls have run, for kinds no inventory control reads: CRDs and
+    /// ConfigMap/Secret payloads are most of a cluster dump's bytes, and
+    /// secret values should not stay in memory longer than needed.
+    pub fn shrink(&mut self) {
+        let mut keep = serde_json::Map::new();
+        if let Value::Object(m) = &mut self.raw {
+            for key in ["apiVersion", "kind", "metadata"] {
+                if let Some(v) = m.remove(key) {
+                    keep.insert(key.to_owned(), v);
+                }
+            }
+        }
+        self.raw = Value::Object(keep);
+        self.spans = None;
     }
 
     pub fn obj_ref(&self) -> ObjectRef {

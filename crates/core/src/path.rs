@@ -73,7 +73,8 @@ impl JsonPath {
 
 fn is_plain_key(k: &str) -> bool {
     !k.is_empty()
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !k.starts_with(|c: char| c.is_ascii_digit())
 }
 
@@ -230,7 +231,9 @@ mod tests {
             p.to_string(),
             r#"metadata.annotations["eks.amazonaws.com/role-arn"]"#
         );
-        let p = JsonPath::keys(&["spec", "containers"]).index(2).key("image");
+        let p = JsonPath::keys(&["spec", "containers"])
+            .index(2)
+            .key("image");
         assert_eq!(p.to_string(), "spec.containers[2].image");
     }
 
@@ -238,14 +241,7 @@ mod tests {
     fn locate_walks_pre_order_and_falls_back_to_ancestor() {
         let v = json!({"a": {"x": 1, "y": [10, 20]}, "b": 2});
         // pre-order: root, a, a.x, a.y, a.y[0], a.y[1], b
-        let spans = Spans::new(
-            (1..=7)
-                .map(|l| Pos {
-                    line: l,
-                    column: 1,
-                })
-                .collect(),
-        );
+        let spans = Spans::new((1..=7).map(|l| Pos { line: l, column: 1 }).collect());
         let at = |p: &JsonPath| spans.locate(&v, p).map(|p| p.line);
         assert_eq!(at(&JsonPath::root()), Some(1));
         assert_eq!(at(&JsonPath::keys(&["a", "y"]).index(1)), Some(6));

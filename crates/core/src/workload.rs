@@ -21,8 +21,14 @@ pub struct PodSpecRef<'o> {
 ///
 /// Old groups (`extensions`, `apps/v1beta*`) are accepted because old
 /// manifests still use them and the API server converts them.
-pub fn pod_spec_keys(group: &str, kind: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
-    const TEMPLATE: (&[&str], &[&str]) = (&["spec", "template", "spec"], &["spec", "template", "metadata"]);
+pub fn pod_spec_keys(
+    group: &str,
+    kind: &str,
+) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    const TEMPLATE: (&[&str], &[&str]) = (
+        &["spec", "template", "spec"],
+        &["spec", "template", "metadata"],
+    );
     match (group, kind) {
         ("", "Pod") => Some((&["spec"], &["metadata"])),
         ("", "PodTemplate") => Some((&["template", "spec"], &["template", "metadata"])),

@@ -31,7 +31,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     // control -> object -> findings
     let mut cases: BTreeMap<&str, BTreeMap<String, Vec<&Finding>>> = BTreeMap::new();
     for (control, obj) in report.evaluated {
-        cases.entry(control).or_default().entry(object_name(obj)).or_default();
+        cases
+            .entry(control)
+            .or_default()
+            .entry(object_name(obj))
+            .or_default();
     }
     for f in report.findings {
         cases
@@ -47,7 +51,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .flat_map(BTreeMap::values)
         .filter(|fs| fs.iter().any(|f| f.suppressed.is_none()))
         .count();
-    let errors = report.errors.iter().filter(|e| e.level == ErrorLevel::Error).count();
+    let errors = report
+        .errors
+        .iter()
+        .filter(|e| e.level == ErrorLevel::Error)
+        .count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -57,7 +65,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for id in ids {
         let objects = &cases[id];
         let title = report.control(id).map_or("", |c| c.title);
-        let fails = objects.values().filter(|fs| fs.iter().any(|f| f.suppressed.is_none())).count();
+        let fails = objects
+            .values()
+            .filter(|fs| fs.iter().any(|f| f.suppressed.is_none()))
+            .count();
         let skipped = objects
             .values()
             .filter(|fs| !fs.is_empty() && fs.iter().all(|f| f.suppressed.is_some()))
@@ -70,7 +81,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             objects.len()
         )?;
         for (object, findings) in objects {
-            write!(out, r#"    <testcase classname="{}" name="{}""#, xml_escape(id), xml_escape(object))?;
+            write!(
+                out,
+                r#"    <testcase classname="{}" name="{}""#,
+                xml_escape(id),
+                xml_escape(object)
+            )?;
             let active: Vec<_> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
             if !active.is_empty() {
                 writeln!(out, ">")?;
@@ -96,7 +112,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             } else if let Some(f) = findings.first() {
                 let reason = f.suppressed.as_ref().map_or("", |s| s.reason.as_str());
                 writeln!(out, ">")?;
-                writeln!(out, r#"      <skipped message="suppressed: {}"/>"#, xml_escape(reason))?;
+                writeln!(
+                    out,
+                    r#"      <skipped message="suppressed: {}"/>"#,
+                    xml_escape(reason)
+                )?;
                 writeln!(out, "    </testcase>")?;
             } else {
                 writeln!(out, "/>")?;
@@ -112,14 +132,27 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
         for e in report.errors {
             let pos = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            write!(out, r#"    <testcase classname="input" name="{}{}""#, xml_escape(&e.input), pos)?;
+            write!(
+                out,
+                r#"    <testcase classname="input" name="{}{}""#,
+                xml_escape(&e.input),
+                pos
+            )?;
             if e.level == ErrorLevel::Error {
                 writeln!(out, ">")?;
-                writeln!(out, r#"      <error message="{}"/>"#, xml_escape(&e.message))?;
+                writeln!(
+                    out,
+                    r#"      <error message="{}"/>"#,
+                    xml_escape(&e.message)
+                )?;
                 writeln!(out, "    </testcase>")?;
             } else {
                 writeln!(out, ">")?;
-                writeln!(out, r#"      <system-out>{}</system-out>"#, xml_escape(&e.message))?;
+                writeln!(
+                    out,
+                    r#"      <system-out>{}</system-out>"#,
+                    xml_escape(&e.message)
+                )?;
                 writeln!(out, "    </testcase>")?;
             }
         }

@@ -11,7 +11,9 @@ mod policyreport;
 mod sarif;
 mod table;
 
-use eksguard_core::{ControlMeta, ErrorLevel, Finding, InputError, ObjectRef, Pillar, Responsibility, Severity};
+use eksguard_core::{
+    ControlMeta, ErrorLevel, Finding, InputError, ObjectRef, Pillar, Responsibility, Severity,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -99,15 +101,25 @@ impl Report<'_> {
             findings += 1;
             *by_severity.entry(f.severity.as_str()).or_default() += 1;
             *by_pillar.entry(f.pillar.as_str()).or_default() += 1;
-            *by_responsibility.entry(f.responsibility.as_str()).or_default() += 1;
+            *by_responsibility
+                .entry(f.responsibility.as_str())
+                .or_default() += 1;
         }
         Summary {
             objects: self.objects,
             inputs: self.inputs,
             findings,
             suppressed: self.suppressed().count(),
-            errors: self.errors.iter().filter(|e| e.level == ErrorLevel::Error).count(),
-            warnings: self.errors.iter().filter(|e| e.level == ErrorLevel::Warning).count(),
+            errors: self
+                .errors
+                .iter()
+                .filter(|e| e.level == ErrorLevel::Error)
+                .count(),
+            warnings: self
+                .errors
+                .iter()
+                .filter(|e| e.level == ErrorLevel::Warning)
+                .count(),
             by_severity,
             by_pillar,
             by_responsibility,

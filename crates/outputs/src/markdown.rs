@@ -34,9 +34,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out)?;
     let mut active: Vec<_> = report.active().collect();
-    active.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.sort_key().cmp(&b.sort_key())));
+    active.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.sort_key().cmp(&b.sort_key()))
+    });
     if !active.is_empty() {
-        writeln!(out, "| Severity | Control | Pillar | Owner | Object | Location | Finding |")?;
+        writeln!(
+            out,
+            "| Severity | Control | Pillar | Owner | Object | Location | Finding |"
+        )?;
         writeln!(out, "|---|---|---|---|---|---|---|")?;
         for f in active.iter().take(MAX_ROWS) {
             writeln!(
@@ -53,24 +60,42 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         if active.len() > MAX_ROWS {
             writeln!(out)?;
-            writeln!(out, "…and {} more (see the full report).", active.len() - MAX_ROWS)?;
+            writeln!(
+                out,
+                "…and {} more (see the full report).",
+                active.len() - MAX_ROWS
+            )?;
         }
         writeln!(out)?;
     }
     let suppressed: Vec<_> = report.suppressed().collect();
     if !suppressed.is_empty() {
-        writeln!(out, "<details><summary>{} suppressed</summary>", suppressed.len())?;
+        writeln!(
+            out,
+            "<details><summary>{} suppressed</summary>",
+            suppressed.len()
+        )?;
         writeln!(out)?;
         for f in suppressed.iter().take(MAX_ROWS) {
             let reason = f.suppressed.as_ref().map_or("", |s| s.reason.as_str());
-            writeln!(out, "- `{}` `{}`: {}", f.control, cell(&f.object.short()), cell(reason))?;
+            writeln!(
+                out,
+                "- `{}` `{}`: {}",
+                f.control,
+                cell(&f.object.short()),
+                cell(reason)
+            )?;
         }
         writeln!(out)?;
         writeln!(out, "</details>")?;
         writeln!(out)?;
     }
     if !report.errors.is_empty() {
-        writeln!(out, "<details><summary>{} input problems</summary>", report.errors.len())?;
+        writeln!(
+            out,
+            "<details><summary>{} input problems</summary>",
+            report.errors.len()
+        )?;
         writeln!(out)?;
         for e in report.errors.iter().take(MAX_ROWS) {
             writeln!(out, "- {}", cell(&e.to_string()))?;

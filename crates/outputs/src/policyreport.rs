@@ -62,11 +62,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         b.results.push(r);
     };
-    let mut failed: std::collections::HashSet<(&str, &ObjectRef)> = std::collections::HashSet::new();
-    let mut findings: Vec<&Finding> = report.findings.iter().filter(|f| f.object.arn.is_none()).collect();
+    let mut failed: std::collections::HashSet<(&str, &ObjectRef)> =
+        std::collections::HashSet::new();
+    let mut findings: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.object.arn.is_none())
+        .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     for f in findings {
-        let result = if f.suppressed.is_some() { "skip" } else { "fail" };
+        let result = if f.suppressed.is_some() {
+            "skip"
+        } else {
+            "fail"
+        };
         push(&f.object, f.control, result, Some(f));
         failed.insert((f.control, &f.object));
     }

@@ -35,13 +35,28 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
         if in_pillar.is_empty() {
             continue;
         }
-        writeln!(out, "{}", paint(color, "1;4", &format!("{} ({})", pillar.title(), in_pillar.len())))?;
+        writeln!(
+            out,
+            "{}",
+            paint(
+                color,
+                "1;4",
+                &format!("{} ({})", pillar.title(), in_pillar.len())
+            )
+        )?;
         for resp in responsibility_order() {
-            let group: Vec<_> = in_pillar.iter().filter(|f| f.responsibility == resp).collect();
+            let group: Vec<_> = in_pillar
+                .iter()
+                .filter(|f| f.responsibility == resp)
+                .collect();
             if group.is_empty() {
                 continue;
             }
-            writeln!(out, "  {}", paint(color, "1", &format!("{} — {}", resp.title(), group.len())))?;
+            writeln!(
+                out,
+                "  {}",
+                paint(color, "1", &format!("{} — {}", resp.title(), group.len()))
+            )?;
             for f in group {
                 let sev = format!("{:<8}", f.severity.as_str().to_uppercase());
                 writeln!(
@@ -56,15 +71,32 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
                 if !f.path.is_empty() {
                     writeln!(out, "             {} {}", paint(color, "2", "at"), f.path)?;
                 }
-                writeln!(out, "             {} {}", paint(color, "32", "fix:"), f.remediation)?;
+                writeln!(
+                    out,
+                    "             {} {}",
+                    paint(color, "32", "fix:"),
+                    f.remediation
+                )?;
             }
         }
         writeln!(out)?;
     }
     if !report.errors.is_empty() {
-        writeln!(out, "{}", paint(color, "1;4", &format!("Input problems ({})", report.errors.len())))?;
+        writeln!(
+            out,
+            "{}",
+            paint(
+                color,
+                "1;4",
+                &format!("Input problems ({})", report.errors.len())
+            )
+        )?;
         for e in report.errors {
-            let code = if e.level == ErrorLevel::Error { "31" } else { "33" };
+            let code = if e.level == ErrorLevel::Error {
+                "31"
+            } else {
+                "33"
+            };
             writeln!(out, "  {}", paint(color, code, &e.to_string()))?;
         }
         writeln!(out)?;
@@ -72,7 +104,13 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
     let s = report.summary();
     let counts: Vec<String> = Severity::ALL
         .iter()
-        .map(|sev| format!("{} {}", s.by_severity.get(sev.as_str()).copied().unwrap_or(0), sev))
+        .map(|sev| {
+            format!(
+                "{} {}",
+                s.by_severity.get(sev.as_str()).copied().unwrap_or(0),
+                sev
+            )
+        })
         .collect();
     let aws = s.by_responsibility.get("aws-managed").copied().unwrap_or(0);
     let customer = s.by_responsibility.get("customer").copied().unwrap_or(0);
@@ -88,9 +126,17 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
         s.warnings
     )?;
     let verdict = if s.failed {
-        paint(color, "1;31", &format!("FAIL: findings at or above {}", s.fail_on))
+        paint(
+            color,
+            "1;31",
+            &format!("FAIL: findings at or above {}", s.fail_on),
+        )
     } else {
-        paint(color, "1;32", &format!("PASS: no finding at or above {}", s.fail_on))
+        paint(
+            color,
+            "1;32",
+            &format!("PASS: no finding at or above {}", s.fail_on),
+        )
     };
     writeln!(out, "{verdict}")
 }

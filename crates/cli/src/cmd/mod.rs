@@ -1,5 +1,6 @@
 pub mod controls;
 pub mod explain;
+pub mod netpol;
 pub mod pss;
 pub mod scan;
 

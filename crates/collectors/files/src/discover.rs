@@ -52,7 +52,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
             continue;
         }
         match std::fs::metadata(p) {
-            Err(e) => errors.push(InputError::error(p.display().to_string(), format!("cannot read: {e}"))),
+            Err(e) => errors.push(InputError::error(
+                p.display().to_string(),
+                format!("cannot read: {e}"),
+            )),
             Ok(m) if m.is_dir() => walk(p, &mut inputs, &mut errors),
             Ok(_) => inputs.push(Input::File(p.clone())),
         }
@@ -68,7 +71,10 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(InputError::error(dir.display().to_string(), format!("cannot list directory: {e}")));
+            errors.push(InputError::error(
+                dir.display().to_string(),
+                format!("cannot list directory: {e}"),
+            ));
             return;
         }
     };
@@ -95,7 +101,12 @@ pub(crate) fn render_kustomization(dir: &Path) -> Result<Vec<u8>, InputError> {
     for (program, args) in attempts {
         match Command::new(program).args(args).arg(dir).output() {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(InputError::error(&name, format!("cannot run {program}: {e}"))),
+            Err(e) => {
+                return Err(InputError::error(
+                    &name,
+                    format!("cannot run {program}: {e}"),
+                ));
+            }
             Ok(out) if out.status.success() => return Ok(out.stdout),
             Ok(out) => {
                 let stderr = String::from_utf8_lossy(&out.stderr);

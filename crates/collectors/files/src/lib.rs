@@ -60,9 +60,7 @@ pub fn load(input: &Input, opts: &ReadOptions) -> Loaded {
             };
         }
     };
-    load_bytes(&name, &bytes)
-        .with_limits(opts.limits)
-        .finish()
+    load_bytes(&name, &bytes).with_limits(opts.limits).finish()
 }
 
 fn read_input(input: &Input, opts: &ReadOptions) -> Result<Vec<u8>, InputError> {
@@ -198,12 +196,21 @@ fn documents_to_objects(file: &Arc<str>, doc: Document, out: &mut Loaded) {
         column: root.column,
     };
     match &doc.value {
-        Value::Null => return,
+        Value::Null => {}
         Value::Object(m) if is_list(m) => {
-            let list_api = m.get("apiVersion").and_then(Value::as_str).unwrap_or("v1").to_owned();
-            let list_kind = m.get("kind").and_then(Value::as_str).unwrap_or("List").to_owned();
+            let list_api = m
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("v1")
+                .to_owned();
+            let list_kind = m
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("List")
+                .to_owned();
             // Items are contiguous in pre-order: walk them once, in order.
-            let mut offset = Spans::offset_of(&doc.value, &JsonPath::keys(&["items"])).map(|o| o + 1);
+            let mut offset =
+                Spans::offset_of(&doc.value, &JsonPath::keys(&["items"])).map(|o| o + 1);
             let Value::Object(mut map) = doc.value else {
                 return;
             };
@@ -238,7 +245,13 @@ fn documents_to_objects(file: &Arc<str>, doc: Document, out: &mut Loaded) {
     }
 }
 
-fn push_object(file: &Arc<str>, value: Value, spans: Option<Spans>, source: Source, out: &mut Loaded) {
+fn push_object(
+    file: &Arc<str>,
+    value: Value,
+    spans: Option<Spans>,
+    source: Source,
+    out: &mut Loaded,
+) {
     let (line, col) = (source.line, source.column);
     let no_identity = value
         .as_object()

@@ -116,7 +116,9 @@ pub fn parse(text: &str, limits: Limits) -> Parsed {
             break;
         };
         let current = patched.as_deref().unwrap_or(text);
-        let Some(next) = indent_line(current, line) else { break };
+        let Some(next) = indent_line(current, line) else {
+            break;
+        };
         parsed = parse_once(&next, limits);
         patched = Some(next);
     }
@@ -202,14 +204,15 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                 doc_root = None;
             }
             Event::DocumentEnd => {
-                if in_doc && !doc_failed {
-                    if let Some(root) = doc_root.take() {
-                        out.documents.push(Document {
-                            index: doc_index,
-                            value: root.value,
-                            spans: Spans::new(root.spans),
-                        });
-                    }
+                if in_doc
+                    && !doc_failed
+                    && let Some(root) = doc_root.take()
+                {
+                    out.documents.push(Document {
+                        index: doc_index,
+                        value: root.value,
+                        spans: Spans::new(root.spans),
+                    });
                 }
                 in_doc = false;
                 doc_index += 1;
@@ -217,7 +220,10 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
             _ if doc_failed => {}
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
-                    fail_doc!(pos, format!("nesting deeper than {} levels", limits.max_depth));
+                    fail_doc!(
+                        pos,
+                        format!("nesting deeper than {} levels", limits.max_depth)
+                    );
                     continue;
                 }
                 nodes_in_doc += 1;
@@ -229,7 +235,10 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
-                    fail_doc!(pos, format!("nesting deeper than {} levels", limits.max_depth));
+                    fail_doc!(
+                        pos,
+                        format!("nesting deeper than {} levels", limits.max_depth)
+                    );
                     continue;
                 }
                 nodes_in_doc += 1;
@@ -255,7 +264,9 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     value: Value::Array(items),
                     spans,
                 };
-                if let Err(msg) = complete(node, anchor, pos, &mut stack, &mut anchors, &mut doc_root) {
+                if let Err(msg) =
+                    complete(node, anchor, pos, &mut stack, &mut anchors, &mut doc_root)
+                {
                     fail_doc!(pos, msg);
                 }
             }
@@ -280,7 +291,9 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     value: Value::Object(map),
                     spans,
                 };
-                if let Err(msg) = complete(node, anchor, pos, &mut stack, &mut anchors, &mut doc_root) {
+                if let Err(msg) =
+                    complete(node, anchor, pos, &mut stack, &mut anchors, &mut doc_root)
+                {
                     fail_doc!(pos, msg);
                 }
             }
@@ -294,7 +307,15 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     value,
                     spans: vec![pos],
                 };
-                if let Err(msg) = complete_key(node, anchor, pos, is_merge, &mut stack, &mut anchors, &mut doc_root) {
+                if let Err(msg) = complete_key(
+                    node,
+                    anchor,
+                    pos,
+                    is_merge,
+                    &mut stack,
+                    &mut anchors,
+                    &mut doc_root,
+                ) {
                     fail_doc!(pos, msg);
                 }
             }
@@ -324,7 +345,10 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
             }
         }
         if nodes_in_doc > limits.max_nodes && !doc_failed {
-            fail_doc!(pos, format!("document has more than {} nodes", limits.max_nodes));
+            fail_doc!(
+                pos,
+                format!("document has more than {} nodes", limits.max_nodes)
+            );
         }
     }
     out
@@ -423,7 +447,14 @@ fn merge_into(entries: &mut Vec<(String, Node)>, node: Node) -> Result<(), Strin
             for (k, v) in map {
                 let n = eksguard_core::node_count(&v);
                 let child: Vec<Pos> = spans.by_ref().take(n).collect();
-                set_entry(entries, k, Node { value: v, spans: child });
+                set_entry(
+                    entries,
+                    k,
+                    Node {
+                        value: v,
+                        spans: child,
+                    },
+                );
             }
             Ok(())
         }
@@ -433,7 +464,10 @@ fn merge_into(entries: &mut Vec<(String, Node)>, node: Node) -> Result<(), Strin
             for v in items {
                 let n = eksguard_core::node_count(&v);
                 let child: Vec<Pos> = spans.by_ref().take(n).collect();
-                parts.push(Node { value: v, spans: child });
+                parts.push(Node {
+                    value: v,
+                    spans: child,
+                });
             }
             for part in parts.into_iter().rev() {
                 if !part.value.is_object() {
@@ -454,9 +488,9 @@ fn map_key(v: &Value) -> Result<String, String> {
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Null => Ok("null".into()),
-        Value::Array(_) | Value::Object(_) => {
-            Err("a mapping key must be a scalar (complex keys are not valid in Kubernetes YAML)".into())
-        }
+        Value::Array(_) | Value::Object(_) => Err(
+            "a mapping key must be a scalar (complex keys are not valid in Kubernetes YAML)".into(),
+        ),
     }
 }
 
@@ -504,7 +538,9 @@ pub fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Valu
 
 fn resolve_bool(text: &str) -> Option<bool> {
     match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some(true)
+        }
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             Some(false)
         }
@@ -668,18 +704,30 @@ mod tests {
         let v = one("yes: 1\n8080: http\nn: 2\n0644: o\n");
         // YAML 1.1 reads the key `n` as false and `0644` as 420, and
         // sigs.k8s.io/yaml stringifies them: kubectl sees "false" and "420".
-        assert_eq!(v, json!({"true": 1, "8080": "http", "false": 2, "420": "o"}));
+        assert_eq!(
+            v,
+            json!({"true": 1, "8080": "http", "false": 2, "420": "o"})
+        );
     }
 
     #[test]
     fn spans_are_pre_order_and_point_at_keys() {
-        let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx\n";
+        let text =
+            "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx\n";
         let p = parse(text, Limits::default());
         let d = &p.documents[0];
-        let path = eksguard_core::JsonPath::keys(&["spec", "containers"]).index(0).key("image");
-        assert_eq!(d.spans.locate(&d.value, &path), Some(Pos { line: 6, column: 5 }));
+        let path = eksguard_core::JsonPath::keys(&["spec", "containers"])
+            .index(0)
+            .key("image");
+        assert_eq!(
+            d.spans.locate(&d.value, &path),
+            Some(Pos { line: 6, column: 5 })
+        );
         let path = eksguard_core::JsonPath::keys(&["spec"]);
-        assert_eq!(d.spans.locate(&d.value, &path), Some(Pos { line: 3, column: 1 }));
+        assert_eq!(
+            d.spans.locate(&d.value, &path),
+            Some(Pos { line: 3, column: 1 })
+        );
         assert_eq!(d.spans.len(), eksguard_core::node_count(&d.value));
     }
 
@@ -708,9 +756,15 @@ mod tests {
 
     #[test]
     fn json_parses_with_positions() {
-        let p = parse("{\"kind\":\"List\",\n \"items\":[{\"a\":1}]}", Limits::default());
+        let p = parse(
+            "{\"kind\":\"List\",\n \"items\":[{\"a\":1}]}",
+            Limits::default(),
+        );
         assert!(p.issues.is_empty(), "{:?}", p.issues);
-        assert_eq!(p.documents[0].value, json!({"kind": "List", "items": [{"a": 1}]}));
+        assert_eq!(
+            p.documents[0].value,
+            json!({"kind": "List", "items": [{"a": 1}]})
+        );
     }
 
     #[test]

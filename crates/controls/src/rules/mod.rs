@@ -1,5 +1,6 @@
 //! One control per file, grouped by pillar.
 
+pub mod aws;
 pub mod identity;
 pub mod images;
 pub mod meta;

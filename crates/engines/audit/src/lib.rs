@@ -79,7 +79,7 @@ pub use config::{
 };
 pub use detection::{Detection, Issue, Summary};
 pub use error::{ConfigError, Error};
-pub use event::{Event, ObjectRef, Stage, UserInfo};
+pub use event::{Annotations, Event, ObjectRef, ResponseStatus, Stage, UserInfo};
 pub use input::{InputFormat, Limits, Position};
 pub use lambda::{handle_lambda_event, handle_subscription_payload};
 pub use pipeline::{Options, Pipeline};

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::Read;
 use std::ops::Range;
+use std::sync::mpsc;
 
 /// Tuning knobs; the defaults suit files and live streams alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,29 @@ struct Batch {
     /// Raw record bytes, back to back; validated as UTF-8 when judged.
     data: Vec<u8>,
     items: Vec<Item>,
+}
+
+impl Batch {
+    /// Registers `data[start..]`, trimmed, as a record; drops it if blank.
+    fn commit(&mut self, start: usize, input: u32, position: Position) {
+        let data = &self.data[start..];
+        let lead = data.len() - data.trim_ascii_start().len();
+        let end = start + lead + data[lead..].trim_ascii_end().len();
+        if end == start + lead {
+            self.data.truncate(start);
+            return;
+        }
+        self.items.push(Item {
+            range: start + lead..end,
+            input,
+            position,
+        });
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+    }
 }
 
 struct Item {
@@ -141,24 +165,72 @@ impl Pipeline {
     /// Reads one input to its end. Bad records are counted, not fatal; an
     /// `Err` means the input could not be read at all (what was decoded
     /// before the error has been processed). Returns the format used.
+    ///
+    /// With [`Options::parallel`], decoding (decompression, line splitting)
+    /// runs on its own thread, overlapped with the parallel parse and the
+    /// in-order correlation of the previous batches.
     pub fn read(
         &mut self,
         name: &str,
-        reader: impl Read,
+        reader: impl Read + Send,
         format: InputFormat,
         sink: &mut dyn FnMut(Detection),
     ) -> Result<InputFormat, Error> {
         self.summary.inputs += 1;
         let input = self.input_id(name);
         let limits = self.options.limits;
-        let mut feeder = Feeder {
-            pipeline: self,
-            input,
-            sink,
-        };
-        let result = input::decode(name, reader, format, limits, &mut feeder);
+        if !self.options.parallel {
+            let mut feeder = Feeder {
+                pipeline: self,
+                input,
+                sink,
+            };
+            let result = input::decode(name, reader, format, limits, &mut feeder);
+            self.flush(sink);
+            return result;
+        }
+        // Messages pushed earlier come first.
         self.flush(sink);
-        result
+        let per_batch = self.options.batch_records;
+        std::thread::scope(|scope| {
+            // Two batches in flight at most: memory stays bounded.
+            let (tx, rx) = mpsc::sync_channel::<Decoded>(2);
+            let (back_tx, back_rx) = mpsc::channel::<Batch>();
+            let decoder = scope.spawn(move || {
+                let mut out = Sender {
+                    batch: Batch::default(),
+                    input,
+                    per_batch,
+                    tx,
+                    back: back_rx,
+                };
+                let result = input::decode(name, reader, format, limits, &mut out);
+                out.send_batch();
+                result
+            });
+            for msg in rx {
+                match msg {
+                    Decoded::Batch(mut batch) => {
+                        self.process(&batch, sink);
+                        batch.clear();
+                        let _ = back_tx.send(batch);
+                    }
+                    Decoded::Bad(position, reason) => {
+                        self.summary.records += 1;
+                        let name = &self.inputs[input as usize];
+                        self.summary.add_unparseable(name, position, reason);
+                    }
+                    Decoded::Control => self.summary.control_messages += 1,
+                }
+            }
+            decoder.join().unwrap_or_else(|_| {
+                Err(Error::Io {
+                    input: name.to_string(),
+                    line: 0,
+                    source: std::io::Error::other("decoder thread failed"),
+                })
+            })
+        })
     }
 
     /// Adds one event text (for example a CloudWatch message from the live
@@ -188,8 +260,7 @@ impl Pipeline {
         }
         let mut batch = std::mem::take(&mut self.batch);
         self.process(&batch, sink);
-        batch.data.clear();
-        batch.items.clear();
+        batch.clear();
         self.batch = batch;
     }
 
@@ -225,7 +296,7 @@ impl Pipeline {
         }
     }
 
-    /// Registers `batch.data[start..]` (trimmed) as a record.
+    /// Registers `batch.data[start..]` as a record, flushing a full batch.
     fn push_item(
         &mut self,
         input: u32,
@@ -233,18 +304,7 @@ impl Pipeline {
         position: Position,
         sink: &mut dyn FnMut(Detection),
     ) {
-        let data = &self.batch.data[start..];
-        let lead = data.len() - data.trim_ascii_start().len();
-        let end = start + lead + data[lead..].trim_ascii_end().len();
-        if end == start + lead {
-            self.batch.data.truncate(start);
-            return;
-        }
-        self.batch.items.push(Item {
-            range: start + lead..end,
-            input,
-            position,
-        });
+        self.batch.commit(start, input, position);
         if self.batch.items.len() >= self.options.batch_records {
             self.flush(sink);
         }
@@ -441,6 +501,69 @@ impl input::Records for Feeder<'_, '_> {
     }
     fn line(&mut self, start: usize, pos: Position) {
         self.pipeline.push_item(self.input, start, pos, self.sink);
+    }
+}
+
+/// What the decoder thread sends to the processing thread, in order.
+enum Decoded {
+    Batch(Batch),
+    Bad(Position, String),
+    Control,
+}
+
+/// The decoder thread's end: fills batches and sends them when full,
+/// reusing the buffers the processing thread sends back.
+struct Sender {
+    batch: Batch,
+    input: u32,
+    per_batch: usize,
+    tx: mpsc::SyncSender<Decoded>,
+    back: mpsc::Receiver<Batch>,
+}
+
+impl Sender {
+    fn send_batch(&mut self) {
+        if self.batch.items.is_empty() {
+            return;
+        }
+        let fresh = self.back.try_recv().unwrap_or_default();
+        let full = std::mem::replace(&mut self.batch, fresh);
+        // A closed channel means the receiver is gone; nothing to do.
+        let _ = self.tx.send(Decoded::Batch(full));
+    }
+
+    fn after_commit(&mut self) {
+        if self.batch.items.len() >= self.per_batch {
+            self.send_batch();
+        }
+    }
+}
+
+impl input::Records for Sender {
+    fn rec(&mut self, rec: Rec<'_>) {
+        match rec {
+            Rec::Text(text, position) => {
+                let start = self.batch.data.len();
+                self.batch.data.extend_from_slice(text.as_bytes());
+                self.batch.commit(start, self.input, position);
+                self.after_commit();
+            }
+            Rec::Bad(position, reason) => {
+                // Keep the order of counts relative to earlier records.
+                self.send_batch();
+                let _ = self.tx.send(Decoded::Bad(position, reason));
+            }
+            Rec::Control => {
+                let _ = self.tx.send(Decoded::Control);
+            }
+        }
+    }
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.batch.data
+    }
+    fn line(&mut self, start: usize, pos: Position) {
+        self.batch.commit(start, self.input, pos);
+        self.after_commit();
     }
 }
 

@@ -86,3 +86,32 @@ fn mangled_input_never_panics() {
         }
     }
 }
+
+/// The parallel path (decoder thread, parallel parse, small batches) must
+/// report exactly what the single-threaded path reports, in the same order.
+#[test]
+fn parallel_and_sequential_agree() {
+    let all = fixture_lines().join("\n");
+    let run = |parallel: bool, batch_records: usize| {
+        let opts = eksguard_audit::Options {
+            parallel,
+            batch_records,
+            ..Default::default()
+        };
+        let mut p = Pipeline::with_options(&AuditConfig::default(), opts).unwrap();
+        let mut out = Vec::new();
+        p.read("all", all.as_bytes(), InputFormat::JsonLines, &mut |d| {
+            out.push(d)
+        })
+        .unwrap();
+        let s = p.finish(&mut |d| out.push(d));
+        (out, s)
+    };
+    let (seq, seq_summary) = run(false, 4096);
+    assert!(seq.len() > 50, "fixtures produce detections: {}", seq.len());
+    for batch in [1, 7, 100, 4096] {
+        let (par, par_summary) = run(true, batch);
+        assert_eq!(par, seq, "batch size {batch}");
+        assert_eq!(par_summary, seq_summary, "batch size {batch}");
+    }
+}

@@ -109,3 +109,31 @@ fn benign_fixtures_are_quiet() {
         assert!(mine.is_empty(), "{}: {mine:#?}", rule.id);
     }
 }
+
+#[test]
+fn credential_values_are_never_echoed() {
+    let (found, _) = run("AUD-020", "trigger.jsonl");
+    assert!(!found.is_empty());
+    for d in &found {
+        let json = serde_json::to_string(d).unwrap();
+        for secret in ["hunter2", "AKIAIOSFODNN7EXAMPLE"] {
+            assert!(!json.contains(secret), "{json}");
+        }
+    }
+    // The key names are what the user needs to find the data.
+    assert!(found.iter().any(|d| d.message.contains("db_password")));
+}
+
+#[test]
+fn explain_names_technique_and_sources() {
+    let rule = eksguard_audit::rules::find("aud-007").expect("case-insensitive lookup");
+    let text = rule.explain();
+    assert!(text.starts_with("# AUD-007 Exec into a kube-system pod"));
+    assert!(text.contains("https://attack.mitre.org/techniques/T1609/"));
+    assert!(text.contains("Execution:Kubernetes/ExecInKubeSystemPod"));
+    let sub = eksguard_audit::rules::find("AUD-014")
+        .unwrap()
+        .technique
+        .url();
+    assert_eq!(sub, "https://attack.mitre.org/techniques/T1098/006/");
+}

@@ -1,0 +1,72 @@
+use super::{cluster, report_at_policy};
+use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Inventory;
+use eksguard_netpol::analysis::policies_selecting_nothing;
+
+control! {
+    /// ## What it checks
+    /// NetworkPolicies (and ApplicationNetworkPolicies) whose `podSelector`
+    /// matches no workload of their namespace, in namespaces that have
+    /// workloads in the scan (otherwise the pods may simply be deployed from
+    /// elsewhere). `podSelector: {}` selects every pod of the namespace and
+    /// is never reported; `matchExpressions` (`In`, `NotIn`, `Exists`,
+    /// `DoesNotExist`) are evaluated exactly.
+    ///
+    /// ## Why it matters
+    /// A policy that selects nothing protects nothing: it usually means a
+    /// label typo or a workload that was relabelled, and the pods it was
+    /// written for are open (see NETPOL-003).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: NetworkPolicy
+    /// spec:
+    ///   podSelector:
+    ///     matchLabels: {app: paymnets-api}   # typo: the pods say payments-api
+    /// ```
+    ///
+    /// ## Fix
+    /// Correct the `podSelector` so it matches the intended pods' labels
+    /// (`eksguard netpol why` shows which policies select a workload), or
+    /// delete the policy.
+    ///
+    /// ## References
+    /// - https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource
+    /// - https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
+    /// - EKS Best Practices Guide, Network Security
+    pub struct PolicySelectsNothing {
+        id: "NETPOL-004",
+        name: "network-policy-selects-no-pod",
+        title: "NetworkPolicy selects no workload of its namespace",
+        severity: Low,
+        pillar: NetworkPolicy,
+        responsibility: Customer,
+    }
+}
+
+impl Control for PolicySelectsNothing {
+    fn meta(&self) -> &'static ControlMeta {
+        &Self::META
+    }
+
+    fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
+        let cluster = cluster(inv);
+        for e in policies_selecting_nothing(&cluster) {
+            if !e.namespace_has_workloads {
+                continue;
+            }
+            let ns = e.at.policy.namespace.as_deref().unwrap_or("default");
+            report_at_policy(
+                &Self::META,
+                inv,
+                &e.at,
+                format!(
+                    "{}: spec.podSelector matches none of the workloads of namespace {ns}, so the policy protects nothing",
+                    e.at.policy
+                ),
+                "Fix the podSelector so it matches the intended pods' labels, or delete the policy.",
+                out,
+            );
+        }
+    }
+}
