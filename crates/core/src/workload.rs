@@ -92,11 +92,15 @@ pub struct ContainerRef<'o> {
     pub path: JsonPath,
 }
 
-impl PodSpecRef<'_> {
-    pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'_>> {
+impl<'o> PodSpecRef<'o> {
+    /// Every container (init, regular, ephemeral), borrowing from the object
+    /// rather than from this `PodSpecRef`.
+    pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'o>> + 'o {
+        let spec = self.spec;
+        let base = self.path.clone();
         CONTAINER_FIELDS.iter().flat_map(move |field| {
-            self.spec
-                .get(*field)
+            let base = base.clone();
+            spec.get(*field)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -106,7 +110,7 @@ impl PodSpecRef<'_> {
                     index: i,
                     name: c.get("name").and_then(Value::as_str).unwrap_or(""),
                     value: c,
-                    path: self.path.clone().key(*field).index(i),
+                    path: base.clone().key(*field).index(i),
                 })
         })
     }
