@@ -18,6 +18,44 @@ if [ -z "${EKSGUARD_SHARED:-}" ]; then
 fi
 export EKSGUARD_SHARED="${EKSGUARD_SHARED:?cannot find the shared/ fixtures directory; set EKSGUARD_SHARED}"
 
+# moto: a local AWS API emulator for the AWS collector's live tests
+# (crates/collectors/aws/tests/moto.rs). Started on a free loopback port and
+# stopped on exit; the tests find it through EKSGUARD_MOTO_URL and fail in CI
+# without it.
+log "moto server"
+if ! { command -v moto_server >/dev/null 2>&1 && python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; }; then
+  python3 -m pip install --quiet 'moto[server]'
+fi
+MOTO_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+MOTO_LOG="$(mktemp -t eksguard-moto.XXXXXX.log)"
+MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+MOTO_PID=$!
+trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+export EKSGUARD_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+python3 - "$EKSGUARD_MOTO_URL" <<'PY' || { cat "$MOTO_LOG"; exit 1; }
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit("moto_server did not start")
+PY
+echo "moto at $EKSGUARD_MOTO_URL (pid $MOTO_PID)"
+
+# Debian's chromium: the HTML report is checked in a real headless browser
+# (crates/cli/tests/html.rs); the tests fail in CI without it.
+log "chromium"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+chromium --version
+
 log "formatting"
 cargo fmt --all --check
 

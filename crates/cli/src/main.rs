@@ -44,6 +44,16 @@ enum Command {
     /// NetworkPolicy reachability: who can talk to whom, and why.
     #[command(subcommand)]
     Netpol(cmd::netpol::Command),
+    /// IAM through the pods: which roles each workload can assume, what they may do, and how.
+    #[command(subcommand)]
+    Iam(cmd::iam::Command),
+    /// The AWS side of a cluster: `aws snapshot` collects it for offline scans.
+    Aws(cmd::aws::Args),
+    /// The validating admission webhook: the same controls at deploy time.
+    #[command(subcommand)]
+    Webhook(cmd::webhook::Command),
+    /// Threat detection in Kubernetes audit logs: files or live from CloudWatch Logs.
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +64,10 @@ fn main() -> ExitCode {
         Command::Explain(a) => cmd::explain::run(a),
         Command::Pss(c) => cmd::pss::run(c),
         Command::Netpol(c) => cmd::netpol::run(c),
+        Command::Iam(c) => cmd::iam::run(c),
+        Command::Aws(a) => cmd::aws::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
+        Command::Webhook(c) => cmd::webhook::run(c),
     };
     match code {
         Ok(c) => ExitCode::from(c),

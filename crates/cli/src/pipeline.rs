@@ -25,6 +25,9 @@ pub struct ScanOptions<'a> {
     pub today: Date,
     /// Cluster Kubernetes minor version (`--k8s-version`).
     pub k8s_minor: Option<u64>,
+    /// The AWS side (`--aws`, `--aws-snapshot`, or a snapshot found under the
+    /// paths), checked beside the Kubernetes objects.
+    pub aws: Option<eksguard_core::aws::AwsFacts>,
 }
 
 struct FileResult {
@@ -68,7 +71,8 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
         errors.extend(r.errors);
         findings.extend(r.findings);
     }
-    let inventory = Inventory::new(objects);
+    let mut inventory = Inventory::new(objects);
+    inventory.aws = opts.aws.clone();
     let mut sink = Sink::new();
     eksguard_controls::check_inventory(&inventory, &ctx, &mut sink);
     let (more, check_errors) = sink.into_parts();

@@ -118,7 +118,7 @@ fn alias_bomb_and_huge_file_are_reported_not_fatal() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let prev = format!("*a{}", i - 1);
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(", ")));
     }
     std::fs::write(p.join("bomb.yaml"), bomb).unwrap();
     std::fs::write(p.join("big.yaml"), "a: b\n".repeat(2000)).unwrap();

@@ -25,6 +25,13 @@ pub mod pss {
     pub use crate::rules::pod_security::{exemptions, namespace_policy};
 }
 
+/// The Kubernetes × AWS identity view (issue #6) the identity controls share
+/// and `eksguard iam blast-radius` prints.
+pub mod identity {
+    pub use crate::rules::identity_aws::{Identity, WorkloadEntry, identity};
+    pub use eksguard_iam::{RoleReach, WorkloadBlast};
+}
+
 pub use eksguard_core::ControlMeta;
 use eksguard_core::{
     Finding, InputError, Inventory, JsonPath, Location, Object, ObjectRef, Suppression,

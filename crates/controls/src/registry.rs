@@ -1,7 +1,7 @@
 //! The catalog: every control, in ID order.
 
 use crate::Control;
-use crate::rules::{aws, identity, images, meta, pod_security};
+use crate::rules::{aws, identity, identity_aws, images, meta, network_policy, pod_security};
 
 static ALL: &[&dyn Control] = &[
     &meta::expired_exception::ExpiredException,
@@ -23,6 +23,18 @@ static ALL: &[&dyn Control] = &[
     &pod_security::workload_violates_enforce::WorkloadViolatesEnforce,
     &pod_security::workload_fails_restricted::WorkloadFailsRestricted,
     &pod_security::namespace_version_pinned::NamespaceVersionPinned,
+    // Network policy (issue #4).
+    &network_policy::ingress_default_deny_missing::IngressDefaultDenyMissing,
+    &network_policy::egress_default_deny_missing::EgressDefaultDenyMissing,
+    &network_policy::workload_not_selected::WorkloadNotSelected,
+    &network_policy::policy_selects_nothing::PolicySelectsNothing,
+    &network_policy::never_matching_namespace_selector::NeverMatchingNamespaceSelector,
+    &network_policy::sensitive_port_open::SensitivePortOpen,
+    &network_policy::world_egress_in_default_deny::WorldEgressInDefaultDeny,
+    &network_policy::eks_enforcement_off::EksEnforcementOff,
+    &network_policy::named_port_toward_ip_block::NamedPortTowardIpBlock,
+    &network_policy::port_limit_exceeded::PortLimitExceeded,
+    &network_policy::standalone_pod_not_enforced::StandalonePodNotEnforced,
     // AWS side (issue #5): networking, logging, data, patching, Auto Mode, access.
     &aws::aws_collection_gap::CollectionGap,
     &aws::net_endpoint_public::EndpointPublic,
@@ -44,11 +56,28 @@ static ALL: &[&dyn Control] = &[
     &aws::auto_mode_flags_inconsistent::AutoModeFlagsInconsistent,
     &aws::auto_deletion_protection::DeletionProtectionOff,
     &aws::netpol_default_allow::NetpolDefaultAllow,
-    &aws::netpol_vpc_cni_controller::VpcCniPolicyController,
     &aws::acc_config_map_auth::ConfigMapAuth,
     &aws::acc_aws_auth_masters::AwsAuthMasters,
     &aws::acc_cluster_admin_entries::ClusterAdminEntries,
     &aws::acc_bootstrap_admin::BootstrapAdmin,
+    // Identity: IRSA / Pod Identity (issue #6).
+    &identity_aws::irsa_sub_missing::IrsaSubMissing,
+    &identity_aws::irsa_sub_cluster_wildcard::IrsaSubClusterWildcard,
+    &identity_aws::irsa_sub_namespace_wildcard::IrsaSubNamespaceWildcard,
+    &identity_aws::irsa_aud_not_sts::IrsaAudNotSts,
+    &identity_aws::irsa_aud_missing::IrsaAudMissing,
+    &identity_aws::irsa_string_like_exact::IrsaStringLikeExact,
+    &identity_aws::irsa_foreign_provider::IrsaForeignProvider,
+    &identity_aws::irsa_binding_not_trusted::IrsaBindingNotTrusted,
+    &identity_aws::irsa_role_missing::IrsaRoleMissing,
+    &identity_aws::pod_identity_sa_missing::PodIdentitySaMissing,
+    &identity_aws::pod_identity_no_source::PodIdentityNoSource,
+    &identity_aws::pod_identity_binding_broken::PodIdentityBindingBroken,
+    &identity_aws::irsa_and_pod_identity::IrsaAndPodIdentity,
+    &identity_aws::node_role_extra_policies::NodeRoleExtraPolicies,
+    &identity_aws::aws_client_on_node_role::AwsClientOnNodeRole,
+    &identity_aws::blast_critical::BlastCritical,
+    &identity_aws::blast_escalation::BlastEscalation,
 ];
 
 /// Every control.

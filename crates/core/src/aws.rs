@@ -44,8 +44,14 @@ pub struct AwsFacts {
     pub gaps: Vec<CollectionGap>,
     /// Parsed snapshot documents with node positions, so a finding can point
     /// at the line of the offending field.
-    documents: BTreeMap<Arc<str>, Located>,
+    pub documents: SourceDocuments,
 }
+
+/// Snapshot documents with the positions of their nodes (empty for live
+/// data). Opaque: filled by [`AwsFacts::add_document`], read by
+/// [`AwsFacts::locate`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceDocuments(BTreeMap<Arc<str>, Located>);
 
 #[derive(Debug, Clone)]
 struct Located {
@@ -56,13 +62,13 @@ struct Located {
 impl AwsFacts {
     /// Keeps a snapshot document's positions for [`AwsFacts::locate`].
     pub fn add_document(&mut self, file: Arc<str>, value: Value, spans: Spans) {
-        self.documents.insert(file, Located { value, spans });
+        self.documents.0.insert(file, Located { value, spans });
     }
 
     /// Where `field` (relative to the item at `source`) is in its snapshot
     /// file; `None` for live data.
     pub fn locate(&self, source: &AwsSource, field: &JsonPath) -> Option<Location> {
-        let doc = self.documents.get(&source.origin)?;
+        let doc = self.documents.0.get(&source.origin)?;
         let path = source.path.clone().join(field);
         let pos = doc.spans.locate(&doc.value, &path)?;
         Some(Location {

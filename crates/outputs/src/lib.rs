@@ -4,6 +4,7 @@
 //! input gives byte-identical output (findings are sorted before rendering;
 //! the only clock value is [`Report::timestamp`], set by the caller).
 
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -27,6 +28,7 @@ pub enum Format {
     Junit,
     Markdown,
     PolicyReport,
+    Html,
 }
 
 impl std::str::FromStr for Format {
@@ -39,9 +41,10 @@ impl std::str::FromStr for Format {
             "junit" => Format::Junit,
             "markdown" | "md" => Format::Markdown,
             "policyreport" => Format::PolicyReport,
+            "html" => Format::Html,
             other => {
                 return Err(format!(
-                    "unknown format `{other}` (expected table, json, sarif, junit, markdown or policyreport)"
+                    "unknown format `{other}` (expected table, json, sarif, junit, markdown, policyreport or html)"
                 ));
             }
         })
@@ -142,6 +145,7 @@ pub fn render(format: Format, report: &Report, out: &mut dyn Write, color: bool)
         Format::Junit => junit::render(report, out),
         Format::Markdown => markdown::render(report, out),
         Format::PolicyReport => policyreport::render(report, out),
+        Format::Html => html::render(report, out),
     }
 }
 

@@ -127,7 +127,10 @@ impl Engine {
             .entry("metadata")
             .or_insert_with(|| Value::Object(Default::default()));
         let Value::Object(meta) = meta else {
-            return Err(format!("request.object.metadata of {} is not an object", what.trim_end()));
+            return Err(format!(
+                "request.object.metadata of {} is not an object",
+                what.trim_end()
+            ));
         };
         if let Some(ns) = req.namespace.as_deref().filter(|n| !n.is_empty()) {
             meta.entry("namespace")
@@ -157,14 +160,19 @@ impl Engine {
         namespaces: &Namespaces,
         out: &mut Out,
     ) -> Result<(), String> {
-        let target = eksguard_pss::pod_target(&obj.api_version, &obj.kind, &obj.raw)
-            .map_err(|e| format!("cannot evaluate Pod Security of {}: {e}", obj.obj_ref().short()))?;
+        let target =
+            eksguard_pss::pod_target(&obj.api_version, &obj.kind, &obj.raw).map_err(|e| {
+                format!(
+                    "cannot evaluate Pod Security of {}: {e}",
+                    obj.obj_ref().short()
+                )
+            })?;
         let (Some(t), Some(ns)) = (target, obj.namespace.as_deref()) else {
             return Ok(());
         };
         if t.kind == TargetKind::Pod
             && req.operation == "UPDATE"
-            && req.sub_resource.as_deref().unwrap_or("") == ""
+            && req.sub_resource.as_deref().unwrap_or("").is_empty()
             && !significant_pod_update(&obj.raw, req.old_object.as_ref())
         {
             return Ok(());
@@ -233,7 +241,9 @@ impl Engine {
             });
         }
         if t.kind == TargetKind::Controller && policy.enforce.level != Level::Privileged {
-            let e = self.evaluator.evaluate(policy.enforce, &t.metadata, &t.spec);
+            let e = self
+                .evaluator
+                .evaluate(policy.enforce, &t.metadata, &t.spec);
             if !e.allowed {
                 out.push(Violation {
                     control: PSS_CONTROL,
@@ -288,8 +298,10 @@ impl Engine {
         }
         // Fail open on what the controls cannot read, but say so.
         for e in errors {
-            out.warnings
-                .push(format!("eksguard could not evaluate part of the object: {}", e.message));
+            out.warnings.push(format!(
+                "eksguard could not evaluate part of the object: {}",
+                e.message
+            ));
         }
     }
 }
@@ -336,9 +348,15 @@ impl Out {
         let mut verdict = Verdict::allow();
         if !denied.is_empty() {
             let what = obj.map_or_else(String::new, |o| format!(" {}", o.obj_ref().short()));
-            let mut message = format!("eksguard denied{what}: {} violated control(s)", denied.len());
+            let mut message = format!(
+                "eksguard denied{what}: {} violated control(s)",
+                denied.len()
+            );
             for v in denied {
-                message.push_str(&format!("\n[{}] {} (fix: {})", v.control, v.message, v.remediation));
+                message.push_str(&format!(
+                    "\n[{}] {} (fix: {})",
+                    v.control, v.message, v.remediation
+                ));
             }
             verdict.allowed = false;
             verdict.code = 403;

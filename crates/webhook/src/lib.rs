@@ -28,6 +28,13 @@
 //!
 //! Dry-run requests are evaluated like others; their audit log lines carry
 //! `"dry_run": true` so they are never mistaken for real changes.
+//!
+//! # Testing against a cluster without a cluster
+//! With the `testing` feature, [`testing::ApiServer`] is an in-process
+//! Kubernetes API server (list/watch with resourceVersion, pagination,
+//! bookmarks, 410 Gone, 403, discovery) that kube-rs and kubectl accept;
+//! the webhook's own tests point the Namespace reflector and
+//! `kubectl apply --dry-run=client` at it.
 
 mod engine;
 pub mod log;
@@ -66,6 +73,19 @@ pub enum Error {
     Config(String),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+}
+
+/// The whole `/validate` path without HTTP: decode, decide, encode. Used by
+/// the fuzz target and the benchmark; the server does the same plus logs
+/// and metrics.
+pub fn validate_body(
+    engine: &Engine,
+    namespaces: &Namespaces,
+    body: &[u8],
+) -> Result<Vec<u8>, review::ReviewError> {
+    let req = review::decode(body)?;
+    let r = engine.review(&req, namespaces);
+    Ok(review::encode(&req.uid, &r.verdict))
 }
 
 /// Serves until SIGTERM or Ctrl-C, then drains: the whole of

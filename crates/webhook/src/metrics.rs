@@ -97,7 +97,9 @@ impl Metrics {
                 self.requests[i].load(Relaxed)
             );
         }
-        s.push_str("# HELP eksguard_webhook_decisions_total Violated controls by control ID and mode.\n");
+        s.push_str(
+            "# HELP eksguard_webhook_decisions_total Violated controls by control ID and mode.\n",
+        );
         s.push_str("# TYPE eksguard_webhook_decisions_total counter\n");
         for (id, by_mode) in &self.decisions {
             for (m, mode) in MODES.iter().enumerate() {
@@ -109,7 +111,9 @@ impl Metrics {
                 );
             }
         }
-        s.push_str("# HELP eksguard_webhook_request_duration_seconds Time from request to response.\n");
+        s.push_str(
+            "# HELP eksguard_webhook_request_duration_seconds Time from request to response.\n",
+        );
         s.push_str("# TYPE eksguard_webhook_request_duration_seconds histogram\n");
         for (i, le) in BUCKETS.iter().enumerate() {
             let _ = writeln!(
@@ -119,14 +123,19 @@ impl Metrics {
             );
         }
         let count = self.count.load(Relaxed);
-        let _ = writeln!(s, "eksguard_webhook_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            s,
+            "eksguard_webhook_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
         let _ = writeln!(
             s,
             "eksguard_webhook_request_duration_seconds_sum {}",
             self.sum_nanos.load(Relaxed) as f64 / 1e9
         );
         let _ = writeln!(s, "eksguard_webhook_request_duration_seconds_count {count}");
-        s.push_str("# HELP eksguard_webhook_certificate_reloads_total Serving certificate reloads.\n");
+        s.push_str(
+            "# HELP eksguard_webhook_certificate_reloads_total Serving certificate reloads.\n",
+        );
         s.push_str("# TYPE eksguard_webhook_certificate_reloads_total counter\n");
         let _ = writeln!(
             s,
@@ -155,6 +164,10 @@ mod tests {
         assert!(text.contains("le=\"0.002\"} 1\n"));
         assert!(text.contains("le=\"0.005\"} 2\n"));
         assert!(text.contains("le=\"+Inf\"} 2\n"));
-        assert!(text.contains("eksguard_webhook_decisions_total{control=\"IMG-002\",mode=\"warn\"} 1\n"));
+        assert!(
+            text.contains(
+                "eksguard_webhook_decisions_total{control=\"IMG-002\",mode=\"warn\"} 1\n"
+            )
+        );
     }
 }

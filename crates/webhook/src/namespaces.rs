@@ -109,7 +109,10 @@ impl Namespaces {
             let mut stream = std::pin::pin!(stream);
             while let Some(item) = stream.next().await {
                 if let Err(e) = item {
-                    watch_log.warn("namespace watch error; relisting", &[("error", &e.to_string())]);
+                    watch_log.warn(
+                        "namespace watch error; relisting",
+                        &[("error", &e.to_string())],
+                    );
                 }
             }
         });
@@ -129,7 +132,9 @@ impl Namespaces {
     pub async fn open(source: &NamespaceSource, log: Logger) -> Result<Namespaces, Error> {
         match source {
             NamespaceSource::File(p) => Namespaces::from_file(p),
-            NamespaceSource::Kube { kubeconfig } => Namespaces::from_kube(kubeconfig.as_deref(), log).await,
+            NamespaceSource::Kube { kubeconfig } => {
+                Namespaces::from_kube(kubeconfig.as_deref(), log).await
+            }
         }
     }
 
@@ -142,7 +147,11 @@ impl Namespaces {
     }
 
     /// Calls `f` with the namespace's labels, or `None` if it is not cached.
-    pub fn with_labels<R>(&self, name: &str, f: impl FnOnce(Option<&BTreeMap<String, String>>) -> R) -> R {
+    pub fn with_labels<R>(
+        &self,
+        name: &str,
+        f: impl FnOnce(Option<&BTreeMap<String, String>>) -> R,
+    ) -> R {
         match &*self.inner {
             Inner::Static(map) => f(map.get(name)),
             Inner::Kube { store, .. } => match store.get(&ObjectRef::new(name)) {
@@ -153,5 +162,59 @@ impl Namespaces {
                 None => f(None),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels_of(ns: &Namespaces, name: &str) -> Option<Vec<(String, String)>> {
+        ns.with_labels(name, |l| {
+            l.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        })
+    }
+
+    #[test]
+    fn reads_namespaces_from_yaml_documents_and_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ns.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n---\n\
+             apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: b}\n",
+        )
+        .unwrap();
+        let ns = Namespaces::from_file(&path).unwrap();
+        assert!(ns.is_ready());
+        assert_eq!(
+            labels_of(&ns, "a"),
+            Some(vec![(
+                "pod-security.kubernetes.io/enforce".into(),
+                "restricted".into()
+            )])
+        );
+        assert_eq!(labels_of(&ns, "b"), Some(vec![]));
+        assert_eq!(labels_of(&ns, "c"), None);
+    }
+
+    #[test]
+    fn rejects_other_kinds_and_bad_yaml_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ns.yaml");
+        std::fs::write(&path, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").unwrap();
+        let e = Namespaces::from_file(&path).err().unwrap().to_string();
+        assert!(
+            e.contains("ns.yaml:1:1: expected v1 Namespace objects, found v1 Pod"),
+            "{e}"
+        );
+        std::fs::write(&path, "a: [b\n").unwrap();
+        let e = Namespaces::from_file(&path).err().unwrap().to_string();
+        assert!(e.contains("ns.yaml"), "{e}");
+        let e = Namespaces::from_file(&dir.path().join("missing.yaml"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("missing.yaml"), "{e}");
     }
 }

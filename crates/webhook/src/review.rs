@@ -21,7 +21,9 @@ pub enum ReviewError {
         line: usize,
         column: usize,
     },
-    #[error("unsupported apiVersion `{0}`: only admission.k8s.io/v1 is served (set admissionReviewVersions: [v1])")]
+    #[error(
+        "unsupported apiVersion `{0}`: only admission.k8s.io/v1 is served (set admissionReviewVersions: [v1])"
+    )]
     ApiVersion(String),
     #[error("unsupported kind `{0}`: expected AdmissionReview")]
     Kind(String),
@@ -108,28 +110,18 @@ pub const API_VERSION: &str = "admission.k8s.io/v1";
 
 /// Decodes an AdmissionReview body.
 pub fn decode(body: &[u8]) -> Result<AdmissionRequest, ReviewError> {
-    let env: Envelope = serde_json::from_slice(body).map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        let message = e.to_string();
-        // Strip serde's own " at line X column Y" so positions are not repeated.
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m)
-            .to_owned();
-        if e.is_data() {
-            ReviewError::Shape {
-                message,
-                line,
-                column,
-            }
-        } else {
-            ReviewError::NotJson {
-                message,
-                line,
-                column,
-            }
+    // serde would read a struct from a JSON array too; a review is an object.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            return Err(json_error(e));
         }
-    })?;
+        return Err(ReviewError::Shape {
+            message: "expected a JSON object".into(),
+            line: 1,
+            column: 1,
+        });
+    }
+    let env: Envelope = serde_json::from_slice(body).map_err(json_error)?;
     match env.api_version.as_deref() {
         Some(API_VERSION) => {}
         other => return Err(ReviewError::ApiVersion(other.unwrap_or("").to_owned())),
@@ -143,6 +135,29 @@ pub fn decode(body: &[u8]) -> Result<AdmissionRequest, ReviewError> {
         return Err(ReviewError::MissingUid);
     }
     Ok(request)
+}
+
+fn json_error(e: serde_json::Error) -> ReviewError {
+    let (line, column) = (e.line(), e.column());
+    let message = e.to_string();
+    // Strip serde's own " at line X column Y" so positions are not repeated.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m)
+        .to_owned();
+    if e.is_data() {
+        ReviewError::Shape {
+            message,
+            line,
+            column,
+        }
+    } else {
+        ReviewError::NotJson {
+            message,
+            line,
+            column,
+        }
+    }
 }
 
 /// The webhook's answer to one request.
@@ -192,7 +207,14 @@ pub fn encode(uid: &str, verdict: &Verdict) -> Vec<u8> {
     if !verdict.warnings.is_empty() {
         response.insert(
             "warnings".into(),
-            Value::Array(verdict.warnings.iter().cloned().map(Value::String).collect()),
+            Value::Array(
+                verdict
+                    .warnings
+                    .iter()
+                    .cloned()
+                    .map(Value::String)
+                    .collect(),
+            ),
         );
     }
     if !verdict.audit_annotations.is_empty() {
@@ -230,27 +252,32 @@ mod tests {
 
     #[test]
     fn rejects_each_malformed_shape_with_its_own_error() {
-        assert!(matches!(decode(b"{not json"), Err(ReviewError::NotJson { line: 1, .. })));
+        assert!(matches!(
+            decode(b"{not json"),
+            Err(ReviewError::NotJson { line: 1, .. })
+        ));
         assert!(matches!(decode(b"[1,2]"), Err(ReviewError::Shape { .. })));
         assert_eq!(
-            decode(br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview"}"#),
-            Err(ReviewError::ApiVersion("admission.k8s.io/v1beta1".into()))
+            decode(br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview"}"#).err(),
+            Some(ReviewError::ApiVersion("admission.k8s.io/v1beta1".into()))
         );
         assert_eq!(
-            decode(br#"{"apiVersion":"admission.k8s.io/v1","kind":"Pod"}"#),
-            Err(ReviewError::Kind("Pod".into()))
+            decode(br#"{"apiVersion":"admission.k8s.io/v1","kind":"Pod"}"#).err(),
+            Some(ReviewError::Kind("Pod".into()))
         );
         assert_eq!(
-            decode(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#),
-            Err(ReviewError::MissingRequest)
+            decode(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#).err(),
+            Some(ReviewError::MissingRequest)
         );
         assert_eq!(
-            decode(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}"#),
-            Err(ReviewError::MissingUid)
+            decode(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}"#).err(),
+            Some(ReviewError::MissingUid)
         );
         // A uid of the wrong type is a shape error with its position.
-        let e = decode(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":5}}"#)
-            .unwrap_err();
+        let e = decode(
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":5}}"#,
+        )
+        .unwrap_err();
         assert!(matches!(e, ReviewError::Shape { line: 1, .. }), "{e:?}");
     }
 

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::engine::Engine;
 use crate::log::Logger;
 use crate::metrics::{Metrics, Outcome};
@@ -23,7 +24,6 @@ use crate::namespaces::Namespaces;
 use crate::review;
 use crate::settings::Mode;
 use crate::tls::CertFiles;
-use crate::Error;
 
 /// The API server never sends more than 3 MiB in a webhook request body.
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
@@ -72,7 +72,12 @@ pub struct Server {
 impl Server {
     /// Binds and starts serving in the background of the current tokio
     /// runtime. The certificate files are polled for changes.
-    pub async fn start(opts: ServerOptions, engine: Engine, namespaces: Namespaces, log: Logger) -> Result<Server, Error> {
+    pub async fn start(
+        opts: ServerOptions,
+        engine: Engine,
+        namespaces: Namespaces,
+        log: Logger,
+    ) -> Result<Server, Error> {
         crate::tls::install_crypto_provider();
         let (files, tls_config) = CertFiles::load(&opts.tls_cert, &opts.tls_key)?;
         let tls = RustlsConfig::from_config(tls_config);
@@ -86,7 +91,8 @@ impl Server {
             draining: AtomicBool::new(false),
             timeout: settings.request_timeout,
         });
-        let listener = std::net::TcpListener::bind(opts.listen).map_err(|e| Error::Io(format!("listen {}", opts.listen), e))?;
+        let listener = std::net::TcpListener::bind(opts.listen)
+            .map_err(|e| Error::Io(format!("listen {}", opts.listen), e))?;
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::Io(format!("listen {}", opts.listen), e))?;
@@ -136,7 +142,10 @@ impl Server {
         match r {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(Error::Io(format!("serve {}", self.addr), e)),
-            Err(e) => Err(Error::Io(format!("serve {}", self.addr), std::io::Error::other(e))),
+            Err(e) => Err(Error::Io(
+                format!("serve {}", self.addr),
+                std::io::Error::other(e),
+            )),
         }
     }
 }
@@ -144,7 +153,10 @@ impl Server {
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/validate", post(validate))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deadline,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -170,7 +182,11 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     if state.draining.load(Ordering::Acquire) {
         (StatusCode::SERVICE_UNAVAILABLE, "draining\n").into_response()
     } else if !state.namespaces.is_ready() {
-        (StatusCode::SERVICE_UNAVAILABLE, "namespace cache not synced\n").into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "namespace cache not synced\n",
+        )
+            .into_response()
     } else {
         "ok\n".into_response()
     }
@@ -190,7 +206,9 @@ async fn validate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => {
             state.metrics.request(Outcome::BadRequest, start.elapsed());
-            state.log.warn("bad AdmissionReview", &[("error", &e.to_string())]);
+            state
+                .log
+                .warn("bad AdmissionReview", &[("error", &e.to_string())]);
             return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();
         }
     };
@@ -210,10 +228,20 @@ async fn validate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
                 "namespace".into(),
                 Value::String(req.namespace.clone().unwrap_or_default()),
             );
-            f.insert("name".into(), Value::String(req.name.clone().unwrap_or_default()));
-            f.insert("user".into(), Value::String(req.user_info.username.clone().unwrap_or_default()));
+            f.insert(
+                "name".into(),
+                Value::String(req.name.clone().unwrap_or_default()),
+            );
+            f.insert(
+                "user".into(),
+                Value::String(req.user_info.username.clone().unwrap_or_default()),
+            );
             f.insert("message".into(), Value::String(v.message.clone()));
-            let msg = if v.mode == Mode::Audit { "audit" } else { "denied" };
+            let msg = if v.mode == Mode::Audit {
+                "audit"
+            } else {
+                "denied"
+            };
             state.log.event("info", msg, f);
         }
     }

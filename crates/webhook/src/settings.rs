@@ -123,7 +123,8 @@ impl Settings {
         let Some(raw) = raw.filter(|v| !v.is_null()) else {
             return Ok(s);
         };
-        let r: Raw = serde_json::from_value(raw.clone()).map_err(|e| SettingsError(e.to_string()))?;
+        let r: Raw =
+            serde_json::from_value(raw.clone()).map_err(|e| SettingsError(e.to_string()))?;
         s.defaults.extend(r.defaults);
         for (id, mode) in r.controls {
             let Some(c) = eksguard_controls::by_id(&id) else {

@@ -22,14 +22,20 @@ pub fn install_crypto_provider() {
 
 /// Builds the server config from PEM bytes: TLS 1.3 and 1.2 only, ALPN h2
 /// then http/1.1 (the API server speaks HTTP/2 to webhooks when offered).
-pub fn server_config(cert_pem: &[u8], key_pem: &[u8], cert_name: &str, key_name: &str) -> Result<Arc<ServerConfig>, Error> {
+pub fn server_config(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    cert_name: &str,
+    key_name: &str,
+) -> Result<Arc<ServerConfig>, Error> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<_, _>>()
         .map_err(|e| Error::Tls(format!("{cert_name}: {e}")))?;
     if certs.is_empty() {
         return Err(Error::Tls(format!("{cert_name}: no CERTIFICATE block")));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| Error::Tls(format!("{key_name}: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|e| Error::Tls(format!("{key_name}: {e}")))?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -52,7 +58,12 @@ impl CertFiles {
     pub(crate) fn load(cert: &Path, key: &Path) -> Result<(CertFiles, Arc<ServerConfig>), Error> {
         let c = std::fs::read(cert).map_err(|e| Error::Io(cert.display().to_string(), e))?;
         let k = std::fs::read(key).map_err(|e| Error::Io(key.display().to_string(), e))?;
-        let cfg = server_config(&c, &k, &cert.display().to_string(), &key.display().to_string())?;
+        let cfg = server_config(
+            &c,
+            &k,
+            &cert.display().to_string(),
+            &key.display().to_string(),
+        )?;
         Ok((
             CertFiles {
                 cert: cert.to_owned(),
@@ -67,18 +78,30 @@ impl CertFiles {
     /// valid pair, swaps the config. New handshakes use it; established
     /// connections keep theirs, so nothing is dropped. A half-written pair
     /// (cert updated, key not yet) fails to load and is retried next poll.
-    pub(crate) async fn watch(mut self, tls: RustlsConfig, every: Duration, log: Logger, metrics: Arc<Metrics>) {
+    pub(crate) async fn watch(
+        mut self,
+        tls: RustlsConfig,
+        every: Duration,
+        log: Logger,
+        metrics: Arc<Metrics>,
+    ) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let (Ok(c), Ok(k)) = (tokio::fs::read(&self.cert).await, tokio::fs::read(&self.key).await) else {
+            let (Ok(c), Ok(k)) = (
+                tokio::fs::read(&self.cert).await,
+                tokio::fs::read(&self.key).await,
+            ) else {
                 continue;
             };
             if (&c, &k) == (&self.loaded.0, &self.loaded.1) {
                 continue;
             }
-            let (cn, kn) = (self.cert.display().to_string(), self.key.display().to_string());
+            let (cn, kn) = (
+                self.cert.display().to_string(),
+                self.key.display().to_string(),
+            );
             match server_config(&c, &k, &cn, &kn) {
                 Ok(cfg) => {
                     tls.reload_from_config(cfg);
@@ -86,7 +109,10 @@ impl CertFiles {
                     metrics.cert_reloaded();
                     log.info("serving certificate reloaded", &[("cert", &cn)]);
                 }
-                Err(e) => log.warn("new certificate not loaded; keeping the current one", &[("error", &e.to_string())]),
+                Err(e) => log.warn(
+                    "new certificate not loaded; keeping the current one",
+                    &[("error", &e.to_string())],
+                ),
             }
         }
     }

@@ -2,14 +2,20 @@
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Control ID (e.g. IAM-005) or name (e.g. host-network).
+    /// Control ID (e.g. IAM-005), control name (e.g. host-network) or
+    /// audit rule ID (e.g. AUD-001).
     id: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let Some(c) = eksguard_controls::by_id(&args.id) else {
+        // Audit rules share the explain surface; control IDs win on a clash.
+        if let Some(rule) = eksguard_audit::rules::find(&args.id) {
+            print!("{}", rule.explain());
+            return Ok(crate::exit::OK);
+        }
         anyhow::bail!(
-            "no control `{}`; `eksguard controls` lists them",
+            "no control or audit rule `{}`; `eksguard controls` and `eksguard audit --list-rules` list them",
             args.id
         );
     };

@@ -1,8 +1,12 @@
+pub mod audit;
+pub mod aws;
 pub mod controls;
 pub mod explain;
+pub mod iam;
 pub mod netpol;
 pub mod pss;
 pub mod scan;
+pub mod webhook;
 
 use std::io::IsTerminal;
 

@@ -55,7 +55,9 @@ fn parse_format(s: &str) -> Result<Format, String> {
 /// Checked here so a typo is a usage error before any file is read; the
 /// engine parses the string again.
 fn parse_endpoint(s: &str) -> Result<String, String> {
-    Endpoint::parse(s).map(|_| s.to_owned()).map_err(|e| e.to_string())
+    Endpoint::parse(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 fn parse_port(s: &str) -> Result<(Protocol, u16), String> {
@@ -73,7 +75,10 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
 fn load(paths: &[PathBuf]) -> (Vec<Object>, Vec<InputError>) {
     let (inputs, mut errors) = eksguard_files::discover(paths);
     let read = eksguard_files::ReadOptions::default();
-    let loaded: Vec<_> = inputs.par_iter().map(|i| eksguard_files::load(i, &read)).collect();
+    let loaded: Vec<_> = inputs
+        .par_iter()
+        .map(|i| eksguard_files::load(i, &read))
+        .collect();
     let mut objects = Vec::new();
     for l in loaded {
         objects.extend(l.objects);

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 pub struct Args {
     /// Files, directories (recursive) or `-` for stdin. Directories with a
     /// kustomization are rendered with `kubectl kustomize`.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present_any = ["aws", "aws_snapshot"], value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// table (default on a terminal), json, sarif, junit, markdown, policyreport.
+    /// table (default), json, sarif, junit, markdown, policyreport, html.
     #[arg(short, long, value_name = "FORMAT")]
     format: Option<Format>,
     /// Write the report to FILE instead of stdout.
@@ -35,6 +35,16 @@ pub struct Args {
     /// Evaluate dates (exception expiry) as of this day, YYYY-MM-DD.
     #[arg(long, value_name = "DATE", value_parser = parse_now)]
     now: Option<Date>,
+    /// Also check the AWS side live with the AWS SDK (default credential
+    /// chain): the EKS cluster named by --cluster, its IAM, EC2 and KMS.
+    #[arg(long, requires = "cluster")]
+    aws: bool,
+    /// Read the AWS side from a snapshot directory (`eksguard aws snapshot`
+    /// or `aws` CLI output) [default: a snapshot found under PATH].
+    #[arg(long, value_name = "DIR", conflicts_with = "aws")]
+    aws_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    target: super::aws::Target,
 }
 
 /// Parses `1.31` or `v1.31` into the minor version.
@@ -54,6 +64,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let loaded = crate::config::load(args.config.as_deref())?;
     let config = loaded.config;
     let today = args.now.unwrap_or_else(Date::today);
+    let (aws, aws_errors) = super::aws::facts_for_scan(
+        args.aws,
+        &args.target,
+        args.aws_snapshot.as_deref(),
+        &args.paths,
+        today,
+    )?;
     let opts = ScanOptions {
         read: eksguard_files::ReadOptions {
             max_file_size: args.max_file_size,
@@ -63,8 +80,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         config_path: loaded.path.as_deref(),
         today,
         k8s_minor: args.k8s_version,
+        aws,
     };
-    let out = pipeline::scan(&args.paths, &opts);
+    let mut out = pipeline::scan(&args.paths, &opts);
+    out.errors.extend(aws_errors);
     let format = args.format.unwrap_or(Format::Table);
     let evaluated = if matches!(format, Format::Junit | Format::PolicyReport) {
         pipeline::evaluated(&out.inventory, &config)
@@ -87,7 +106,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         timestamp,
     };
     let mut w = super::output(args.output.as_deref())?;
-    eksguard_report::render(format, &report, &mut w, super::use_color(args.output.is_some()))?;
+    eksguard_report::render(
+        format,
+        &report,
+        &mut w,
+        super::use_color(args.output.is_some()),
+    )?;
     w.flush()?;
     // On a terminal the table already lists input errors; otherwise tell stderr.
     if format != Format::Table || args.output.is_some() {
@@ -98,7 +122,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if out.errors.iter().any(|e| e.level == ErrorLevel::Error) {
         return Ok(exit::ERROR);
     }
-    Ok(if report.summary().failed { exit::FINDINGS } else { exit::OK })
+    Ok(if report.summary().failed {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }
 
 use std::io::Write;

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The read-only `shared/` directory beside the repository. Tests that need
@@ -15,7 +18,11 @@ pub fn shared() -> PathBuf {
         return PathBuf::from(p);
     }
     let p = repo_root().join("../shared");
-    assert!(p.is_dir(), "shared fixtures not found at {}; set EKSGUARD_SHARED", p.display());
+    assert!(
+        p.is_dir(),
+        "shared fixtures not found at {}; set EKSGUARD_SHARED",
+        p.display()
+    );
     p
 }
 
@@ -26,7 +33,11 @@ pub fn eksguard(args: &[&str]) -> Output {
 pub fn eksguard_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksguard"));
     cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run eksguard");
     if let Some(input) = stdin {

@@ -28,7 +28,9 @@ impl SnapshotError {
     pub fn input(&self) -> &str {
         match self {
             SnapshotError::NotASnapshot { dir } => dir,
-            SnapshotError::Io { file, .. } | SnapshotError::Json { file, .. } | SnapshotError::Shape { file, .. } => file,
+            SnapshotError::Io { file, .. }
+            | SnapshotError::Json { file, .. }
+            | SnapshotError::Shape { file, .. } => file,
         }
     }
 }

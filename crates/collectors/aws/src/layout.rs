@@ -34,16 +34,29 @@
 pub fn file_name(id: &str) -> String {
     let s: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if s.is_empty() || s.starts_with('.') { format!("_{s}") } else { s }
+    if s.is_empty() || s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn file_names_are_safe_and_never_hidden() {
-        assert_eq!(super::file_name("arn:aws:iam::111122223333:role/a/b"), "arn_aws_iam__111122223333_role_a_b");
+        assert_eq!(
+            super::file_name("arn:aws:iam::111122223333:role/a/b"),
+            "arn_aws_iam__111122223333_role_a_b"
+        );
         assert_eq!(super::file_name(".."), "_..");
         assert_eq!(super::file_name(""), "_");
     }

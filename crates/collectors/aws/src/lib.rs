@@ -15,9 +15,9 @@
 
 mod error;
 pub mod layout;
-mod snapshot;
 #[cfg(feature = "live")]
 pub mod live;
+mod snapshot;
 
 pub use error::SnapshotError;
 pub use snapshot::{Document, Documents, FORMAT, INDEX, MARKER};
@@ -31,9 +31,12 @@ pub fn read_snapshot(dir: &Path) -> Result<(AwsFacts, Vec<SnapshotError>), Snaps
     snapshot::read_dir(dir)
 }
 
-/// Whether `dir` is a snapshot directory (holds [`MARKER`]).
+/// Whether `dir` is a snapshot directory: it holds [`MARKER`], or an
+/// [`INDEX`] of this format (a collection whose `DescribeCluster` was denied
+/// still records what it could read and why the rest is missing).
 pub fn is_snapshot(dir: &Path) -> bool {
     dir.join(MARKER).is_file()
+        || std::fs::read_to_string(dir.join(INDEX)).is_ok_and(|t| t.contains(FORMAT))
 }
 
 /// Snapshot directories at or under `paths` (not following symlinked
@@ -45,7 +48,9 @@ pub fn find_snapshots(paths: &[PathBuf]) -> Vec<PathBuf> {
             out.push(dir.to_path_buf());
             return;
         }
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let hidden = e.file_name().to_string_lossy().starts_with('.');
             if !hidden && e.file_type().is_ok_and(|t| t.is_dir()) {
@@ -65,7 +70,12 @@ pub fn find_snapshots(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Writes `docs` as a snapshot directory (creating it), with the index file.
-pub fn write_snapshot(dir: &Path, docs: &Documents, cluster: &str, region: Option<&str>) -> std::io::Result<()> {
+pub fn write_snapshot(
+    dir: &Path,
+    docs: &Documents,
+    cluster: &str,
+    region: Option<&str>,
+) -> std::io::Result<()> {
     for d in &docs.docs {
         let path = dir.join(&d.path);
         if let Some(parent) = path.parent() {

@@ -3,12 +3,12 @@
 //! the live path and the offline path share one reader.
 
 use crate::error::SnapshotError;
+use eksguard_core::JsonPath;
 use eksguard_core::aws::{
     AccessEntry, AssociatedAccessPolicy, AttachedPolicy, AwsFacts, AwsSource, CollectionGap,
     EbsEncryptionByDefault, EksCluster, IamRole, InlinePolicy, KeyRotation, KmsKey, ManagedPolicy,
     OidcProvider, PodIdentityAssociation, SecurityGroup, Sourced, decode_policy_document,
 };
-use eksguard_core::JsonPath;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -90,8 +90,7 @@ impl Documents {
 /// facts (the rest of the snapshot is still used); a directory without
 /// [`MARKER`] is an error.
 pub fn read_dir(dir: &Path) -> Result<(AwsFacts, Vec<SnapshotError>), SnapshotError> {
-    let marker = dir.join(MARKER);
-    if !marker.is_file() {
+    if !crate::is_snapshot(dir) {
         return Err(SnapshotError::NotASnapshot {
             dir: dir.display().to_string(),
         });
@@ -131,7 +130,10 @@ pub fn read_dir(dir: &Path) -> Result<(AwsFacts, Vec<SnapshotError>), SnapshotEr
             }
         };
         if rel == INDEX {
-            collected_at = value.get("collectedAt").and_then(Value::as_str).map(str::to_owned);
+            collected_at = value
+                .get("collectedAt")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             gaps = read_gaps(&value);
             continue;
         }
@@ -155,7 +157,12 @@ pub fn read_dir(dir: &Path) -> Result<(AwsFacts, Vec<SnapshotError>), SnapshotEr
 }
 
 fn read_gaps(index: &Value) -> Vec<CollectionGap> {
-    let field = |g: &Value, k: &str| g.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let field = |g: &Value, k: &str| {
+        g.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     index
         .get("gaps")
         .and_then(Value::as_array)
@@ -186,7 +193,10 @@ fn list_json(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<
         } else if path.extension().is_some_and(|e| e == "json")
             && let Ok(rel) = path.strip_prefix(root)
         {
-            let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
             out.push(parts.join("/"));
         }
     }
@@ -213,7 +223,12 @@ struct Builder {
 }
 
 impl Builder {
-    fn item<T: DeserializeOwned>(&mut self, origin: &Arc<str>, doc: &Value, path: JsonPath) -> Option<Sourced<T>> {
+    fn item<T: DeserializeOwned>(
+        &mut self,
+        origin: &Arc<str>,
+        doc: &Value,
+        path: JsonPath,
+    ) -> Option<Sourced<T>> {
         let v = path.lookup(doc)?;
         match serde_json::from_value::<T>(v.clone()) {
             Ok(item) => Some(Sourced {
@@ -234,14 +249,24 @@ impl Builder {
         }
     }
 
-    fn list<T: DeserializeOwned>(&mut self, origin: &Arc<str>, doc: &Value, key: &str) -> Vec<Sourced<T>> {
+    fn list<T: DeserializeOwned>(
+        &mut self,
+        origin: &Arc<str>,
+        doc: &Value,
+        key: &str,
+    ) -> Vec<Sourced<T>> {
         let n = doc.get(key).and_then(Value::as_array).map_or(0, Vec::len);
         (0..n)
             .filter_map(|i| self.item(origin, doc, JsonPath::keys(&[key]).index(i)))
             .collect()
     }
 
-    fn policy_doc(&mut self, origin: &Arc<str>, path: &JsonPath, v: Option<&Value>) -> Option<Value> {
+    fn policy_doc(
+        &mut self,
+        origin: &Arc<str>,
+        path: &JsonPath,
+        v: Option<&Value>,
+    ) -> Option<Value> {
         match decode_policy_document(v?) {
             Ok(d) => Some(d),
             Err(message) => {
@@ -261,22 +286,38 @@ impl Builder {
         let group = parts[..parts.len().saturating_sub(1)].join("/");
         match parts.as_slice() {
             ["sts", "get-caller-identity.json"] => {
-                self.caller_account = doc.get("Account").and_then(Value::as_str).map(str::to_owned);
+                self.caller_account = doc
+                    .get("Account")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
             }
             ["eks", "describe-cluster.json"] => {
-                self.facts.cluster = self.item::<EksCluster>(&origin, doc, JsonPath::keys(&["cluster"]));
+                self.facts.cluster =
+                    self.item::<EksCluster>(&origin, doc, JsonPath::keys(&["cluster"]));
             }
             ["eks", "access-entries", _, "describe-access-entry.json"] => {
-                if let Some(e) = self.item::<AccessEntry>(&origin, doc, JsonPath::keys(&["accessEntry"])) {
+                if let Some(e) =
+                    self.item::<AccessEntry>(&origin, doc, JsonPath::keys(&["accessEntry"]))
+                {
                     self.entries.insert(group, e);
                 }
             }
-            ["eks", "access-entries", _, "list-associated-access-policies.json"] => {
-                let list = self.list::<AssociatedAccessPolicy>(&origin, doc, "associatedAccessPolicies");
+            [
+                "eks",
+                "access-entries",
+                _,
+                "list-associated-access-policies.json",
+            ] => {
+                let list =
+                    self.list::<AssociatedAccessPolicy>(&origin, doc, "associatedAccessPolicies");
                 self.entry_policies.entry(group).or_default().extend(list);
             }
             ["eks", "pod-identity-associations", _] => {
-                if let Some(a) = self.item::<PodIdentityAssociation>(&origin, doc, JsonPath::keys(&["association"])) {
+                if let Some(a) = self.item::<PodIdentityAssociation>(
+                    &origin,
+                    doc,
+                    JsonPath::keys(&["association"]),
+                ) {
                     self.facts.pod_identity_associations.push(a);
                 }
             }
@@ -289,7 +330,8 @@ impl Builder {
                     self.item::<EbsEncryptionByDefault>(&origin, doc, JsonPath::root());
             }
             ["kms", _, "describe-key.json"] => {
-                if let Some(k) = self.item::<KmsKey>(&origin, doc, JsonPath::keys(&["KeyMetadata"])) {
+                if let Some(k) = self.item::<KmsKey>(&origin, doc, JsonPath::keys(&["KeyMetadata"]))
+                {
                     self.keys.insert(group, k);
                 }
             }
@@ -306,24 +348,32 @@ impl Builder {
                 let path = JsonPath::keys(&["Role"]);
                 if let Some(mut r) = self.item::<IamRole>(&origin, doc, path.clone()) {
                     let field = path.key("AssumeRolePolicyDocument");
-                    r.item.assume_role_policy_document = self.policy_doc(&origin, &field, field.lookup(doc));
+                    r.item.assume_role_policy_document =
+                        self.policy_doc(&origin, &field, field.lookup(doc));
                     self.roles.insert(group, r);
                 }
             }
             ["iam", "roles", _, "list-attached-role-policies.json"] => {
                 let list = self.list::<AttachedPolicy>(&origin, doc, "AttachedPolicies");
-                self.attached.entry(group).or_default().extend(list.into_iter().map(|p| p.item));
+                self.attached
+                    .entry(group)
+                    .or_default()
+                    .extend(list.into_iter().map(|p| p.item));
             }
             ["iam", "roles", _, "get-role-policy", _] => {
                 if let Some(mut p) = self.item::<InlinePolicy>(&origin, doc, JsonPath::root()) {
                     let field = JsonPath::keys(&["PolicyDocument"]);
-                    p.item.policy_document = self.policy_doc(&origin, &field, doc.get("PolicyDocument")).unwrap_or(Value::Null);
+                    p.item.policy_document = self
+                        .policy_doc(&origin, &field, doc.get("PolicyDocument"))
+                        .unwrap_or(Value::Null);
                     let role_dir = parts[..3].join("/");
                     self.inline.entry(role_dir).or_default().push(p);
                 }
             }
             ["iam", "policies", _, "get-policy.json"] => {
-                if let Some(p) = self.item::<ManagedPolicy>(&origin, doc, JsonPath::keys(&["Policy"])) {
+                if let Some(p) =
+                    self.item::<ManagedPolicy>(&origin, doc, JsonPath::keys(&["Policy"]))
+                {
                     self.policies.insert(group, p);
                 }
             }
@@ -368,11 +418,21 @@ impl Builder {
             self.facts.kms_keys.push(k);
         }
         let cluster_arn = self.facts.cluster.as_ref().map(|c| c.arn.clone());
-        let arn_parts: Vec<&str> = cluster_arn.as_deref().unwrap_or_default().split(':').collect();
-        self.facts.region = arn_parts.get(3).filter(|r| !r.is_empty()).map(|r| (*r).to_owned());
-        self.facts.account_id = self
-            .caller_account
-            .or_else(|| arn_parts.get(4).filter(|a| !a.is_empty()).map(|a| (*a).to_owned()));
+        let arn_parts: Vec<&str> = cluster_arn
+            .as_deref()
+            .unwrap_or_default()
+            .split(':')
+            .collect();
+        self.facts.region = arn_parts
+            .get(3)
+            .filter(|r| !r.is_empty())
+            .map(|r| (*r).to_owned());
+        self.facts.account_id = self.caller_account.or_else(|| {
+            arn_parts
+                .get(4)
+                .filter(|a| !a.is_empty())
+                .map(|a| (*a).to_owned())
+        });
         self.facts.pod_identity_associations.sort_by(|a, b| {
             (&a.namespace, &a.service_account).cmp(&(&b.namespace, &b.service_account))
         });

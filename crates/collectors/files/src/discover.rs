@@ -34,6 +34,19 @@ fn is_manifest(path: &Path) -> bool {
     )
 }
 
+/// The file that marks an AWS snapshot directory (`eksguard-aws` reads it;
+/// same constant as `eksguard_aws::MARKER`). Its JSON files are `aws` CLI
+/// output, not manifests.
+const AWS_SNAPSHOT_MARKER: &str = "eks/describe-cluster.json";
+
+/// Whether `dir` is an AWS snapshot: the marker file, or the index file
+/// `eksguard aws snapshot` writes.
+fn is_aws_snapshot(dir: &Path) -> bool {
+    dir.join(AWS_SNAPSHOT_MARKER).is_file()
+        || std::fs::read_to_string(dir.join("snapshot.json"))
+            .is_ok_and(|t| t.contains("eksguard-aws-snapshot/"))
+}
+
 fn has_kustomization(dir: &Path) -> bool {
     KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
 }
@@ -41,8 +54,8 @@ fn has_kustomization(dir: &Path) -> bool {
 /// Expands paths into inputs: `-` is stdin; a file is read whatever its
 /// extension; a directory is walked recursively for `.yaml`, `.yml` and
 /// `.json` (hidden directories and symlinked directories skipped, sorted for
-/// stable output), and a directory holding a kustomization is rendered
-/// rather than walked.
+/// stable output), a directory holding a kustomization is rendered rather
+/// than walked, and an AWS snapshot directory is left to the AWS reader.
 pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -64,6 +77,9 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+    if is_aws_snapshot(dir) {
+        return;
+    }
     if has_kustomization(dir) {
         inputs.push(Input::Kustomize(dir.to_path_buf()));
         return;
@@ -125,4 +141,42 @@ pub(crate) fn render_kustomization(dir: &Path) -> Result<Vec<u8>, InputError> {
             dir.display()
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_snapshot_directories_are_not_walked_for_manifests() {
+        let root = std::env::temp_dir().join(format!("eksguard-discover-{}", std::process::id()));
+        let write = |rel: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "{}").unwrap();
+        };
+        write("k8s/app.yaml");
+        write("aws/eks/describe-cluster.json");
+        write("aws/ec2/describe-security-groups.json");
+        write("denied/snapshot.json");
+        std::fs::write(
+            root.join("denied/snapshot.json"),
+            r#"{"format": "eksguard-aws-snapshot/1"}"#,
+        )
+        .unwrap();
+        write("denied/iam/list-open-id-connect-providers.json");
+        write("plain/data.json");
+        let (inputs, errors) = discover(std::slice::from_ref(&root));
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|i| {
+                i.to_string()
+                    .trim_start_matches(&root.display().to_string())
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(names, ["/k8s/app.yaml", "/plain/data.json"]);
+    }
 }

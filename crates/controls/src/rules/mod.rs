@@ -2,6 +2,8 @@
 
 pub mod aws;
 pub mod identity;
+pub mod identity_aws;
 pub mod images;
 pub mod meta;
+pub mod network_policy;
 pub mod pod_security;

@@ -47,7 +47,7 @@ pub fn is_secret_key_name(name: &str) -> bool {
 /// (`$(VAR)` Kubernetes expansion, `${VAR}` templating).
 fn is_literal(v: &str) -> bool {
     let v = v.trim();
-    !v.is_empty() && !(v.starts_with("$(") || v.starts_with("${") || v.starts_with("{{"))
+    !v.is_empty() && !["$(", "${", "{{"].iter().any(|p| v.starts_with(p))
 }
 
 /// Inspects one key/value pair (env var, ConfigMap key, Secret key).

@@ -50,12 +50,17 @@ impl Control for AwsAuthMasters {
     }
 
     fn check_object(&self, obj: &Object, _ctx: &Context, out: &mut Sink) {
-        if !(obj.is("", "ConfigMap") && obj.name == "aws-auth" && obj.namespace.as_deref() == Some("kube-system")) {
+        if !(obj.is("", "ConfigMap")
+            && obj.name == "aws-auth"
+            && obj.namespace.as_deref() == Some("kube-system"))
+        {
             return;
         }
         for key in ["mapRoles", "mapUsers"] {
             let field = JsonPath::keys(&["data", key]);
-            let Some(text) = obj.get(&field).and_then(Value::as_str) else { continue };
+            let Some(text) = obj.get(&field).and_then(Value::as_str) else {
+                continue;
+            };
             for principal in masters_entries(text) {
                 out.report(
                     &Self::META,
@@ -104,16 +109,26 @@ pub(crate) fn masters_entries(text: &str) -> Vec<String> {
 }
 
 fn has_masters(line: &str) -> bool {
-    line.split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"' | '\'' | '-'))
+    line.split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"' | '\''))
         .any(|t| t == "system:masters")
 }
 
 fn arn_value(line: &str) -> Option<String> {
     let l = line.trim_start().trim_start_matches("- ").trim_start();
     let l = l.trim_start_matches(['{', '"', '\'']);
-    let rest = l.strip_prefix("rolearn").or_else(|| l.strip_prefix("userarn"))?;
-    let rest = rest.trim_start_matches(['"', '\'']).trim_start().strip_prefix(':')?;
-    let v = rest.trim().split([',', '}']).next()?.trim().trim_matches(['"', '\'']);
+    let rest = l
+        .strip_prefix("rolearn")
+        .or_else(|| l.strip_prefix("userarn"))?;
+    let rest = rest
+        .trim_start_matches(['"', '\''])
+        .trim_start()
+        .strip_prefix(':')?;
+    let v = rest
+        .trim()
+        .split([',', '}'])
+        .next()?
+        .trim()
+        .trim_matches(['"', '\'']);
     (!v.is_empty()).then(|| v.to_owned())
 }
 
@@ -124,7 +139,10 @@ mod tests {
     #[test]
     fn finds_each_masters_entry_and_its_arn() {
         let text = "- rolearn: arn:aws:iam::1:role/a\n  username: a\n  groups:\n    - system:masters\n- rolearn: arn:aws:iam::1:role/b\n  groups: [system:bootstrappers, system:nodes]\n- groups: [\"system:masters\"]\n  rolearn: \"arn:aws:iam::1:role/c\"\n";
-        assert_eq!(masters_entries(text), ["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/c"]);
+        assert_eq!(
+            masters_entries(text),
+            ["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/c"]
+        );
     }
 
     #[test]

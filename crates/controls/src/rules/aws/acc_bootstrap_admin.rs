@@ -47,8 +47,13 @@ impl Control for BootstrapAdmin {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
-        let flag = c.access_config.as_ref().and_then(|a| a.bootstrap_cluster_creator_admin_permissions);
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
+        let flag = c
+            .access_config
+            .as_ref()
+            .and_then(|a| a.bootstrap_cluster_creator_admin_permissions);
         if flag == Some(true) {
             report_cluster(
                 out,
@@ -56,7 +61,10 @@ impl Control for BootstrapAdmin {
                 facts,
                 c,
                 JsonPath::keys(&["accessConfig", "bootstrapClusterCreatorAdminPermissions"]),
-                format!("cluster {}: accessConfig.bootstrapClusterCreatorAdminPermissions is true: the principal that created the cluster is cluster-admin", c.name),
+                format!(
+                    "cluster {}: accessConfig.bootstrapClusterCreatorAdminPermissions is true: the principal that created the cluster is cluster-admin",
+                    c.name
+                ),
                 "Delete the creator's access entry once an explicit break-glass admin entry exists; create future clusters with the flag off.",
             );
         }

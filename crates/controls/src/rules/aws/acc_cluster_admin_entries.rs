@@ -1,5 +1,6 @@
 use super::{aws_ref, report_aws};
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::aws::AwsSource;
 use eksguard_core::{Inventory, JsonPath};
 
 const CLUSTER_ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -52,32 +53,60 @@ impl Control for ClusterAdminEntries {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some(facts) = inv.aws.as_ref() else { return };
+        let Some(facts) = inv.aws.as_ref() else {
+            return;
+        };
         for entry in &facts.access_entries {
-            let tagged = entry.tags.as_ref().and_then(|t| t.get(BREAK_GLASS_TAG)).is_some_and(|v| v == "true");
-            let name = entry.principal_arn.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+            let tagged = entry
+                .tags
+                .as_ref()
+                .and_then(|t| t.get(BREAK_GLASS_TAG))
+                .is_some_and(|v| v == "true");
+            let name = entry
+                .principal_arn
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             if tagged || name.contains("break-glass") || name.contains("breakglass") {
                 continue;
             }
             for (i, p) in entry.policies.iter().enumerate() {
-                let scope = p.access_scope.as_ref().and_then(|s| s.scope_type.as_deref());
+                let scope = p
+                    .access_scope
+                    .as_ref()
+                    .and_then(|s| s.scope_type.as_deref());
                 if p.policy_arn != CLUSTER_ADMIN || scope != Some("cluster") {
                     continue;
                 }
-                let arn = entry.access_entry_arn.clone().unwrap_or_else(|| entry.principal_arn.clone());
-                let object = aws_ref("aws:eks/2017-11-01", "AWS::EKS::AccessEntry", &entry.principal_arn, &arn);
+                let arn = entry
+                    .access_entry_arn
+                    .clone()
+                    .unwrap_or_else(|| entry.principal_arn.clone());
+                let object = aws_ref(
+                    "aws:eks/2017-11-01",
+                    "AWS::EKS::AccessEntry",
+                    &entry.principal_arn,
+                    &arn,
+                );
                 report_aws(
                     out,
                     &Self::META,
                     facts,
                     object,
-                    &p.source,
-                    JsonPath::keys(&["policyArn"]),
+                    // The field is named from the file's root: associatedAccessPolicies[N].policyArn.
+                    &AwsSource {
+                        origin: p.source.origin.clone(),
+                        path: JsonPath::root(),
+                    },
+                    p.source.path.clone().key("policyArn"),
                     format!(
                         "access entry for {}: associatedAccessPolicies[{i}].policyArn is AmazonEKSClusterAdminPolicy with accessScope.type cluster: full control of the cluster",
                         entry.principal_arn
                     ),
-                    format!("Associate a narrower, namespace-scoped access policy, or tag the entry {BREAK_GLASS_TAG}=true if it is the break-glass path."),
+                    format!(
+                        "Associate a narrower, namespace-scoped access policy, or tag the entry {BREAK_GLASS_TAG}=true if it is the break-glass path."
+                    ),
                 );
             }
         }

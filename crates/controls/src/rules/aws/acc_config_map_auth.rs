@@ -47,8 +47,16 @@ impl Control for ConfigMapAuth {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
-        let Some(mode) = c.access_config.as_ref().and_then(|a| a.authentication_mode.as_deref()) else { return };
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
+        let Some(mode) = c
+            .access_config
+            .as_ref()
+            .and_then(|a| a.authentication_mode.as_deref())
+        else {
+            return;
+        };
         if mode == "API" {
             return;
         }
@@ -58,7 +66,10 @@ impl Control for ConfigMapAuth {
             facts,
             c,
             JsonPath::keys(&["accessConfig", "authenticationMode"]),
-            format!("cluster {}: accessConfig.authenticationMode is {mode}: the kube-system/aws-auth ConfigMap can grant cluster access outside IAM and CloudTrail", c.name),
+            format!(
+                "cluster {}: accessConfig.authenticationMode is {mode}: the kube-system/aws-auth ConfigMap can grant cluster access outside IAM and CloudTrail",
+                c.name
+            ),
             "Move aws-auth mappings to access entries, then set authenticationMode to API.",
         );
     }

@@ -40,16 +40,23 @@ impl Control for DeletionProtectionOff {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
         if c.deletion_protection != Some(true) {
-            let shown = c.deletion_protection.map_or("absent".to_owned(), |v| v.to_string());
+            let shown = c
+                .deletion_protection
+                .map_or("absent".to_owned(), |v| v.to_string());
             report_cluster(
                 out,
                 &Self::META,
                 facts,
                 c,
                 JsonPath::keys(&["deletionProtection"]),
-                format!("cluster {}: deletionProtection is {shown}: one DeleteCluster call removes the cluster and its etcd data", c.name),
+                format!(
+                    "cluster {}: deletionProtection is {shown}: one DeleteCluster call removes the cluster and its etcd data",
+                    c.name
+                ),
                 "Turn on deletion protection: aws eks update-cluster-config --deletion-protection.",
             );
         }

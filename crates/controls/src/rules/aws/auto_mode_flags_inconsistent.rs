@@ -51,7 +51,9 @@ impl Control for AutoModeFlagsInconsistent {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
         let flags = [
             (
                 "computeConfig.enabled",
@@ -61,15 +63,23 @@ impl Control for AutoModeFlagsInconsistent {
             (
                 "storageConfig.blockStorage.enabled",
                 JsonPath::keys(&["storageConfig", "blockStorage", "enabled"]),
-                c.storage_config.as_ref().and_then(|x| x.block_storage.as_ref()?.enabled),
+                c.storage_config
+                    .as_ref()
+                    .and_then(|x| x.block_storage.as_ref()?.enabled),
             ),
             (
                 "kubernetesNetworkConfig.elasticLoadBalancing.enabled",
                 JsonPath::keys(&["kubernetesNetworkConfig", "elasticLoadBalancing", "enabled"]),
-                c.kubernetes_network_config.as_ref().and_then(|x| x.elastic_load_balancing.as_ref()?.enabled),
+                c.kubernetes_network_config
+                    .as_ref()
+                    .and_then(|x| x.elastic_load_balancing.as_ref()?.enabled),
             ),
         ];
-        let on: Vec<&str> = flags.iter().filter(|f| f.2 == Some(true)).map(|f| f.0).collect();
+        let on: Vec<&str> = flags
+            .iter()
+            .filter(|f| f.2 == Some(true))
+            .map(|f| f.0)
+            .collect();
         if on.is_empty() {
             return;
         }
@@ -81,7 +91,11 @@ impl Control for AutoModeFlagsInconsistent {
                 facts,
                 c,
                 path.clone(),
-                format!("cluster {}: {name} is {shown} while {} is true: Auto Mode is only partly enabled", c.name, on.join(" and ")),
+                format!(
+                    "cluster {}: {name} is {shown} while {} is true: Auto Mode is only partly enabled",
+                    c.name,
+                    on.join(" and ")
+                ),
                 "Enable compute, block storage and elastic load balancing together (aws eks update-cluster-config).",
             );
         }

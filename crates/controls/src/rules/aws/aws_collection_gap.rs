@@ -45,19 +45,30 @@ impl Control for CollectionGap {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some(facts) = inv.aws.as_ref() else { return };
+        let Some(facts) = inv.aws.as_ref() else {
+            return;
+        };
         for (i, gap) in facts.gaps.iter().enumerate() {
             let (name, arn) = match &facts.cluster {
                 Some(c) => (c.name.clone(), c.arn.clone()),
                 None => (
                     facts.account_id.clone().unwrap_or_default(),
-                    format!("arn:aws:iam::{}:root", facts.account_id.as_deref().unwrap_or("")),
+                    format!(
+                        "arn:aws:iam::{}:root",
+                        facts.account_id.as_deref().unwrap_or("")
+                    ),
                 ),
             };
             let message = if gap.is_permission() {
-                format!("could not check {}: missing permission {} ({})", gap.what, gap.action, gap.code)
+                format!(
+                    "could not check {}: missing permission {} ({})",
+                    gap.what, gap.action, gap.code
+                )
             } else {
-                format!("could not check {}: {} failed: {} {}", gap.what, gap.action, gap.code, gap.message)
+                format!(
+                    "could not check {}: {} failed: {} {}",
+                    gap.what, gap.action, gap.code, gap.message
+                )
             };
             out.report_ref(
                 &Self::META,

@@ -43,8 +43,12 @@ impl Control for EbsDefaultEncryptionOff {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some(facts) = inv.aws.as_ref() else { return };
-        let Some(ebs) = &facts.ebs_encryption_by_default else { return };
+        let Some(facts) = inv.aws.as_ref() else {
+            return;
+        };
+        let Some(ebs) = &facts.ebs_encryption_by_default else {
+            return;
+        };
         if ebs.ebs_encryption_by_default == Some(true) {
             return;
         }
@@ -57,10 +61,17 @@ impl Control for EbsDefaultEncryptionOff {
             out,
             &Self::META,
             facts,
-            aws_ref("aws:ec2/2016-11-15", "AWS::EC2::EBSEncryptionByDefault", &format!("{account}/{region}"), &arn),
+            aws_ref(
+                "aws:ec2/2016-11-15",
+                "AWS::EC2::EBSEncryptionByDefault",
+                &format!("{account}/{region}"),
+                &arn,
+            ),
             &ebs.source,
             JsonPath::keys(&["EbsEncryptionByDefault"]),
-            format!("account {account}, region {region}: EbsEncryptionByDefault is false: new EBS volumes are unencrypted unless each request asks"),
+            format!(
+                "account {account}, region {region}: EbsEncryptionByDefault is false: new EBS volumes are unencrypted unless each request asks"
+            ),
             format!("aws ec2 enable-ebs-encryption-by-default --region {region}"),
         );
     }

@@ -47,11 +47,19 @@ impl Control for KmsKeyUnhealthy {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
-        let arns = c.encryption_config.iter().flatten().filter_map(|e| e.provider.as_ref()?.key_arn.as_deref());
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
+        let arns = c
+            .encryption_config
+            .iter()
+            .flatten()
+            .filter_map(|e| e.provider.as_ref()?.key_arn.as_deref());
         let mut seen = std::collections::BTreeSet::new();
         for arn in arns {
-            let Some(key) = facts.kms_key(arn) else { continue };
+            let Some(key) = facts.kms_key(arn) else {
+                continue;
+            };
             if !seen.insert(key.key_id.clone()) {
                 continue;
             }
@@ -66,7 +74,10 @@ impl Control for KmsKeyUnhealthy {
                     obj(),
                     &key.source,
                     JsonPath::keys(&["KeyState"]),
-                    format!("KMS key {key_arn} encrypting cluster {}'s secrets has KeyState {state}: the API server cannot decrypt Secrets", c.name),
+                    format!(
+                        "KMS key {key_arn} encrypting cluster {}'s secrets has KeyState {state}: the API server cannot decrypt Secrets",
+                        c.name
+                    ),
                     "Re-enable the key (aws kms enable-key) or cancel its deletion (aws kms cancel-key-deletion).",
                 );
             }
@@ -84,8 +95,14 @@ impl Control for KmsKeyUnhealthy {
                     obj(),
                     &rot.source,
                     JsonPath::keys(&["KeyRotationEnabled"]),
-                    format!("KMS key {key_arn} encrypting cluster {}'s secrets has KeyRotationEnabled false", c.name),
-                    format!("Enable automatic rotation: aws kms enable-key-rotation --key-id {}", key.key_id),
+                    format!(
+                        "KMS key {key_arn} encrypting cluster {}'s secrets has KeyRotationEnabled false",
+                        c.name
+                    ),
+                    format!(
+                        "Enable automatic rotation: aws kms enable-key-rotation --key-id {}",
+                        key.key_id
+                    ),
                 );
             }
         }

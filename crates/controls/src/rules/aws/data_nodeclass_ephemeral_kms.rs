@@ -54,9 +54,16 @@ impl Control for NodeClassEphemeralKms {
             return;
         }
         let storage = JsonPath::keys(&["spec", "ephemeralStorage"]);
-        let key = obj.get(&storage.clone().key("kmsKeyID")).and_then(Value::as_str).filter(|k| !k.trim().is_empty());
+        let key = obj
+            .get(&storage.clone().key("kmsKeyID"))
+            .and_then(Value::as_str)
+            .filter(|k| !k.trim().is_empty());
         if key.is_none() {
-            let at = if obj.get(&storage).is_some() { storage.key("kmsKeyID") } else { storage };
+            let at = if obj.get(&storage).is_some() {
+                storage.key("kmsKeyID")
+            } else {
+                storage
+            };
             out.report(
                 &Self::META,
                 obj,

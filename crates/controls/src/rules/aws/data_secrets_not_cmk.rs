@@ -4,10 +4,11 @@ use eksguard_core::{Inventory, JsonPath};
 
 control! {
     /// ## What it checks
-    /// Whether the cluster's `encryptionConfig` has an entry whose
-    /// `resources` include `secrets` with a `provider.keyArn`, and, when the
-    /// key was collected, that the key is customer-managed
-    /// (`KeyManager: CUSTOMER`).
+    /// Whether the cluster's `encryptionConfig` has an entry with a
+    /// `provider.keyArn` (the entry's `resources`, historically `secrets`,
+    /// is deprecated: the key now covers all Kubernetes API data), and, when
+    /// the key was collected, that it is customer-managed (`KeyManager:
+    /// CUSTOMER`).
     ///
     /// ## Why it matters
     /// EKS envelope-encrypts all Kubernetes API data by default, but with a
@@ -46,11 +47,19 @@ impl Control for SecretsNotCmk {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
         let fix = "Associate a customer-managed KMS key for `secrets` (aws eks associate-encryption-config).";
-        let entry = c.encryption_config.iter().flatten().enumerate().find(|(_, e)| {
-            e.resources.iter().flatten().any(|r| r == "secrets")
-        });
+        // `resources` is deprecated: EKS now encrypts all Kubernetes API data
+        // with the configured key, so any entry with a key counts (one that
+        // names `secrets` first).
+        let entries: Vec<_> = c.encryption_config.iter().flatten().enumerate().collect();
+        let entry = entries
+            .iter()
+            .find(|(_, e)| e.resources.iter().flatten().any(|r| r == "secrets"))
+            .or_else(|| entries.first())
+            .copied();
         let Some((i, e)) = entry else {
             report_cluster(
                 out,
@@ -58,14 +67,31 @@ impl Control for SecretsNotCmk {
                 facts,
                 c,
                 JsonPath::keys(&["encryptionConfig"]),
-                format!("cluster {}: encryptionConfig has no entry for `secrets`: Secrets are encrypted only with the AWS-owned default key", c.name),
+                format!(
+                    "cluster {}: encryptionConfig is empty: Secrets are envelope-encrypted only with the AWS-owned default key",
+                    c.name
+                ),
                 fix,
             );
             return;
         };
-        let at = JsonPath::keys(&["encryptionConfig"]).index(i).key("provider").key("keyArn");
+        let at = JsonPath::keys(&["encryptionConfig"])
+            .index(i)
+            .key("provider")
+            .key("keyArn");
         let Some(key_arn) = e.provider.as_ref().and_then(|p| p.key_arn.as_deref()) else {
-            report_cluster(out, &Self::META, facts, c, at, format!("cluster {}: encryptionConfig[{i}] covers secrets but names no provider.keyArn", c.name), fix);
+            report_cluster(
+                out,
+                &Self::META,
+                facts,
+                c,
+                at,
+                format!(
+                    "cluster {}: encryptionConfig[{i}] names no provider.keyArn",
+                    c.name
+                ),
+                fix,
+            );
             return;
         };
         if let Some(key) = facts.kms_key(key_arn)
@@ -77,7 +103,10 @@ impl Control for SecretsNotCmk {
                 facts,
                 c,
                 at,
-                format!("cluster {}: encryptionConfig[{i}].provider.keyArn {key_arn} is an AWS-managed key (KeyManager AWS), not a customer-managed one", c.name),
+                format!(
+                    "cluster {}: encryptionConfig[{i}].provider.keyArn {key_arn} is an AWS-managed key (KeyManager AWS), not a customer-managed one",
+                    c.name
+                ),
                 fix,
             );
         }

@@ -56,7 +56,9 @@ impl Control for StorageClassUnencrypted {
         if obj.group() != "storage.k8s.io" {
             return;
         }
-        let Some(prov) = obj.raw.get("provisioner").and_then(Value::as_str) else { return };
+        let Some(prov) = obj.raw.get("provisioner").and_then(Value::as_str) else {
+            return;
+        };
         if !EBS_PROVISIONERS.contains(&prov) {
             return;
         }
@@ -67,7 +69,11 @@ impl Control for StorageClassUnencrypted {
             _ => false,
         };
         if !encrypted {
-            let at = if obj.get(&params).is_some() { params.key("encrypted") } else { JsonPath::keys(&["provisioner"]) };
+            let at = if obj.get(&params).is_some() {
+                params.key("encrypted")
+            } else {
+                JsonPath::keys(&["provisioner"])
+            };
             out.report(
                 &Self::META,
                 obj,

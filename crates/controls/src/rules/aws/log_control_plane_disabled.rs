@@ -1,4 +1,4 @@
-use super::{cluster, log_type_state, report_cluster};
+use super::check_log_types;
 use crate::{Context, Control, ControlMeta, Sink, control};
 use eksguard_core::Inventory;
 
@@ -42,20 +42,12 @@ impl Control for ControlPlaneLogDisabled {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
-        for log_type in ["api", "controllerManager", "scheduler"] {
-            let (enabled, at) = log_type_state(c, log_type);
-            if !enabled {
-                report_cluster(
-                    out,
-                    &Self::META,
-                    facts,
-                    c,
-                    at,
-                    format!("cluster {}: control-plane log type `{log_type}` is not enabled in logging.clusterLogging (control-plane behaviour during an incident cannot be reviewed)", c.name),
-                    format!(r#"Enable it: aws eks update-cluster-config --name {} --logging '{{"clusterLogging":[{{"types":["{log_type}"],"enabled":true}}]}}'"#, c.name),
-                );
-            }
-        }
+        check_log_types(
+            inv,
+            out,
+            &Self::META,
+            &["api", "controllerManager", "scheduler"],
+            "control-plane behaviour during an incident cannot be reviewed",
+        );
     }
 }

@@ -28,7 +28,6 @@ pub mod net_private_access_disabled;
 pub mod net_public_cidrs_open;
 pub mod net_sg_ingress_anywhere;
 pub mod netpol_default_allow;
-pub mod netpol_vpc_cni_controller;
 pub mod patch_nodepool_budget_blocks;
 pub mod patch_nodepool_expire_after;
 pub mod patch_upgrade_policy;
@@ -86,7 +85,16 @@ pub(crate) fn report_cluster(
     message: String,
     fix: impl Into<String>,
 ) {
-    report_aws(out, meta, facts, cluster_ref(c), &c.source, field, message, fix);
+    report_aws(
+        out,
+        meta,
+        facts,
+        cluster_ref(c),
+        &c.source,
+        field,
+        message,
+        fix,
+    );
 }
 
 /// Whether a control-plane log type is enabled, and the path of the entry
@@ -99,7 +107,9 @@ pub(crate) fn log_type_state(c: &EksCluster, log_type: &str) -> (bool, JsonPath)
     let entries = c.logging.as_ref().and_then(|l| l.cluster_logging.as_ref());
     let mut disabled_at = None;
     for (i, e) in entries.into_iter().flatten().enumerate() {
-        let Some(pos) = e.types.iter().flatten().position(|t| t == log_type) else { continue };
+        let Some(pos) = e.types.iter().flatten().position(|t| t == log_type) else {
+            continue;
+        };
         let at = base.clone().index(i).key("types").index(pos);
         if e.enabled == Some(true) {
             return (true, at);
@@ -107,6 +117,39 @@ pub(crate) fn log_type_state(c: &EksCluster, log_type: &str) -> (bool, JsonPath)
         disabled_at.get_or_insert(at);
     }
     (false, disabled_at.unwrap_or(JsonPath::keys(&["logging"])))
+}
+
+/// Reports each of `types` that no `logging.clusterLogging` entry enables.
+pub(crate) fn check_log_types(
+    inv: &Inventory,
+    out: &mut Sink,
+    meta: &'static ControlMeta,
+    types: &[&str],
+    why: &str,
+) {
+    let Some((facts, c)) = cluster(inv) else {
+        return;
+    };
+    for log_type in types {
+        let (enabled, at) = log_type_state(c, log_type);
+        if !enabled {
+            report_cluster(
+                out,
+                meta,
+                facts,
+                c,
+                at,
+                format!(
+                    "cluster {}: control-plane log type `{log_type}` is not enabled in logging.clusterLogging ({why})",
+                    c.name
+                ),
+                format!(
+                    r#"Enable it: aws eks update-cluster-config --name {} --logging '{{"clusterLogging":[{{"types":["{log_type}"],"enabled":true}}]}}'"#,
+                    c.name
+                ),
+            );
+        }
+    }
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's algorithm).

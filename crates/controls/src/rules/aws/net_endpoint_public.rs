@@ -47,7 +47,9 @@ impl Control for EndpointPublic {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
         let vpc = c.resources_vpc_config.as_ref();
         // AWS always returns the field; absent means the default, which is public.
         let public = vpc.and_then(|v| v.endpoint_public_access).unwrap_or(true);
@@ -58,7 +60,10 @@ impl Control for EndpointPublic {
                 facts,
                 c,
                 JsonPath::keys(&["resourcesVpcConfig", "endpointPublicAccess"]),
-                format!("cluster {}: resourcesVpcConfig.endpointPublicAccess is true: the Kubernetes API server answers on the internet", c.name),
+                format!(
+                    "cluster {}: resourcesVpcConfig.endpointPublicAccess is true: the Kubernetes API server answers on the internet",
+                    c.name
+                ),
                 "Enable endpointPrivateAccess and disable endpointPublicAccess; reach the API from the VPC, a VPN or a bastion.",
             );
         }

@@ -42,8 +42,13 @@ impl Control for PrivateAccessDisabled {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
-        let private = c.resources_vpc_config.as_ref().and_then(|v| v.endpoint_private_access);
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
+        let private = c
+            .resources_vpc_config
+            .as_ref()
+            .and_then(|v| v.endpoint_private_access);
         if private != Some(true) {
             report_cluster(
                 out,
@@ -51,7 +56,10 @@ impl Control for PrivateAccessDisabled {
                 facts,
                 c,
                 JsonPath::keys(&["resourcesVpcConfig", "endpointPrivateAccess"]),
-                format!("cluster {}: resourcesVpcConfig.endpointPrivateAccess is not true: nodes reach the API server through its public address", c.name),
+                format!(
+                    "cluster {}: resourcesVpcConfig.endpointPrivateAccess is not true: nodes reach the API server through its public address",
+                    c.name
+                ),
                 "Enable endpointPrivateAccess (aws eks update-cluster-config --resources-vpc-config endpointPrivateAccess=true).",
             );
         }

@@ -44,13 +44,17 @@ impl Control for PublicCidrsOpen {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
         let vpc = c.resources_vpc_config.as_ref();
         if !vpc.and_then(|v| v.endpoint_public_access).unwrap_or(true) {
             return;
         }
         let fix = "Restrict resourcesVpcConfig.publicAccessCidrs to the networks that need the API, or disable the public endpoint.";
-        let cidrs = vpc.and_then(|v| v.public_access_cidrs.as_deref()).unwrap_or_default();
+        let cidrs = vpc
+            .and_then(|v| v.public_access_cidrs.as_deref())
+            .unwrap_or_default();
         if cidrs.is_empty() {
             report_cluster(
                 out,
@@ -58,7 +62,10 @@ impl Control for PublicCidrsOpen {
                 facts,
                 c,
                 JsonPath::keys(&["resourcesVpcConfig", "publicAccessCidrs"]),
-                format!("cluster {}: the public endpoint has no publicAccessCidrs, so AWS applies 0.0.0.0/0", c.name),
+                format!(
+                    "cluster {}: the public endpoint has no publicAccessCidrs, so AWS applies 0.0.0.0/0",
+                    c.name
+                ),
                 fix,
             );
         }
@@ -70,7 +77,10 @@ impl Control for PublicCidrsOpen {
                     facts,
                     c,
                     JsonPath::keys(&["resourcesVpcConfig", "publicAccessCidrs"]).index(i),
-                    format!("cluster {}: resourcesVpcConfig.publicAccessCidrs[{i}] is {cidr}: the public endpoint accepts connections from any address", c.name),
+                    format!(
+                        "cluster {}: resourcesVpcConfig.publicAccessCidrs[{i}] is {cidr}: the public endpoint accepts connections from any address",
+                        c.name
+                    ),
                     fix,
                 );
             }
@@ -80,7 +90,9 @@ impl Control for PublicCidrsOpen {
 
 /// `0.0.0.0/0` or `::/0`, however written (`::0/0`, `0:0::/0`).
 pub(crate) fn is_anywhere(cidr: &str) -> bool {
-    let Some((addr, len)) = cidr.trim().split_once('/') else { return false };
+    let Some((addr, len)) = cidr.trim().split_once('/') else {
+        return false;
+    };
     if len.trim() != "0" {
         return false;
     }
@@ -97,7 +109,14 @@ mod tests {
         for c in ["0.0.0.0/0", "::/0", "::0/0", " 0.0.0.0/0 "] {
             assert!(super::is_anywhere(c), "{c}");
         }
-        for c in ["0.0.0.0/1", "10.0.0.0/0", "203.0.113.0/24", "::/1", "garbage", "0.0.0.0"] {
+        for c in [
+            "0.0.0.0/1",
+            "10.0.0.0/0",
+            "203.0.113.0/24",
+            "::/1",
+            "garbage",
+            "0.0.0.0",
+        ] {
             assert!(!super::is_anywhere(c), "{c}");
         }
     }

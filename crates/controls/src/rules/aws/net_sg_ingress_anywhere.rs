@@ -50,49 +50,89 @@ impl Control for SgIngressAnywhere {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
         let vpc = c.resources_vpc_config.as_ref();
         let cluster_sg = vpc.and_then(|v| v.cluster_security_group_id.as_deref());
-        let extra = vpc.and_then(|v| v.security_group_ids.as_deref()).unwrap_or_default();
+        let extra = vpc
+            .and_then(|v| v.security_group_ids.as_deref())
+            .unwrap_or_default();
         let cluster_tag = format!("kubernetes.io/cluster/{}", c.name);
         for sg in &facts.security_groups {
             let role = if Some(sg.group_id.as_str()) == cluster_sg {
                 "the cluster security group"
             } else if extra.contains(&sg.group_id) {
                 "an additional security group of the cluster"
-            } else if sg.tag("aws:eks:cluster-name") == Some(c.name.as_str()) || sg.tag(&cluster_tag).is_some() {
+            } else if sg.tag("aws:eks:cluster-name") == Some(c.name.as_str())
+                || sg.tag(&cluster_tag).is_some()
+            {
                 "tagged for the cluster"
             } else {
                 continue;
             };
             for (i, perm) in sg.ip_permissions.iter().flatten().enumerate() {
                 let base = JsonPath::keys(&["IpPermissions"]).index(i);
-                let v4 = perm.ip_ranges.iter().flatten().map(|r| (r.cidr_ip.as_deref(), "IpRanges", "CidrIp"));
-                let v6 = perm.ipv6_ranges.iter().flatten().map(|r| (r.cidr_ipv6.as_deref(), "Ipv6Ranges", "CidrIpv6"));
+                let v4 = perm
+                    .ip_ranges
+                    .iter()
+                    .flatten()
+                    .map(|r| (r.cidr_ip.as_deref(), "IpRanges", "CidrIp"));
+                let v6 = perm
+                    .ipv6_ranges
+                    .iter()
+                    .flatten()
+                    .map(|r| (r.cidr_ipv6.as_deref(), "Ipv6Ranges", "CidrIpv6"));
                 let mut idx = std::collections::HashMap::<&str, usize>::new();
                 for (cidr, list, field) in v4.chain(v6) {
                     let j = idx.entry(list).or_default();
                     let at = *j;
                     *j += 1;
-                    let Some(cidr) = cidr.filter(|c| is_anywhere(c)) else { continue };
-                    report(out, facts, sg, base.clone().key(list).index(at).key(field), role, perm, cidr);
+                    let Some(cidr) = cidr.filter(|c| is_anywhere(c)) else {
+                        continue;
+                    };
+                    report(
+                        out,
+                        facts,
+                        sg,
+                        base.clone().key(list).index(at).key(field),
+                        role,
+                        perm,
+                        cidr,
+                    );
                 }
             }
         }
     }
 }
 
-fn report(out: &mut Sink, facts: &AwsFacts, sg: &eksguard_core::aws::Sourced<SecurityGroup>, field: JsonPath, role: &str, perm: &IpPermission, cidr: &str) {
+fn report(
+    out: &mut Sink,
+    facts: &AwsFacts,
+    sg: &eksguard_core::aws::Sourced<SecurityGroup>,
+    field: JsonPath,
+    role: &str,
+    perm: &IpPermission,
+    cidr: &str,
+) {
     let arn = sg.security_group_arn.clone().unwrap_or_else(|| {
         format!(
             "arn:aws:ec2:{}:{}:security-group/{}",
             facts.region.as_deref().unwrap_or(""),
-            sg.owner_id.as_deref().or(facts.account_id.as_deref()).unwrap_or(""),
+            sg.owner_id
+                .as_deref()
+                .or(facts.account_id.as_deref())
+                .unwrap_or(""),
             sg.group_id
         )
     });
     let name = sg.group_name.as_deref().unwrap_or(&sg.group_id);
-    let object = aws_ref("aws:ec2/2016-11-15", "AWS::EC2::SecurityGroup", &sg.group_id, &arn);
+    let object = aws_ref(
+        "aws:ec2/2016-11-15",
+        "AWS::EC2::SecurityGroup",
+        &sg.group_id,
+        &arn,
+    );
     report_aws(
         out,
         &SgIngressAnywhere::META,
@@ -100,7 +140,11 @@ fn report(out: &mut Sink, facts: &AwsFacts, sg: &eksguard_core::aws::Sourced<Sec
         object,
         &sg.source,
         field.clone(),
-        format!("security group {} ({name}, {role}): {field} allows {} from {cidr}", sg.group_id, ports(perm)),
+        format!(
+            "security group {} ({name}, {role}): {field} allows {} from {cidr}",
+            sg.group_id,
+            ports(perm)
+        ),
         "Revoke the rule and allow only the security groups, prefix lists or CIDRs that need the port; use SSM instead of SSH.",
     );
 }

@@ -34,7 +34,7 @@ control! {
     /// Add a default-deny NetworkPolicy (`podSelector: {}`, `policyTypes:
     /// [Ingress, Egress]`) to every application namespace and allow what is
     /// needed explicitly, or set `spec.networkPolicy: DefaultDeny` on the
-    /// NodeClass. Network policy enforcement must be on (NETPOL-102).
+    /// NodeClass. Network policy enforcement must be on (NETPOL-008).
     ///
     /// ## References
     /// - EKS User Guide, "Use network policies with EKS Auto Mode" (NodeClass networkPolicy DefaultAllow/DefaultDeny)
@@ -98,7 +98,11 @@ impl Control for NetpolDefaultAllow {
             if mode.is_some_and(|m| m != "DefaultAllow") {
                 continue;
             }
-            let at = if mode.is_some() { field } else { JsonPath::keys(&["spec"]) };
+            let at = if mode.is_some() {
+                field
+            } else {
+                JsonPath::keys(&["spec"])
+            };
             out.report(
                 &Self::META,
                 nc,

@@ -58,13 +58,22 @@ impl Control for NodePoolBudgetBlocks {
             return;
         }
         let base = JsonPath::keys(&["spec", "disruption", "budgets"]);
-        let Some(budgets) = obj.get(&base).and_then(Value::as_array) else { return };
+        let Some(budgets) = obj.get(&base).and_then(Value::as_array) else {
+            return;
+        };
         for (i, b) in budgets.iter().enumerate() {
             let nodes = b.get("nodes").and_then(Value::as_str).map(str::trim);
-            if !matches!(nodes, Some("0" | "0%")) || b.get("schedule").is_some_and(|s| !s.is_null()) {
+            if !matches!(nodes, Some("0" | "0%")) || b.get("schedule").is_some_and(|s| !s.is_null())
+            {
                 continue;
             }
-            let reasons: Vec<&str> = b.get("reasons").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+            let reasons: Vec<&str> = b
+                .get("reasons")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             if !reasons.is_empty() && !reasons.contains(&"Drifted") {
                 continue;
             }

@@ -52,7 +52,13 @@ control! {
 pub(crate) fn is_auto_mode_pool(obj: &Object) -> bool {
     obj.group() == "karpenter.sh"
         && obj
-            .get(&JsonPath::keys(&["spec", "template", "spec", "nodeClassRef", "group"]))
+            .get(&JsonPath::keys(&[
+                "spec",
+                "template",
+                "spec",
+                "nodeClassRef",
+                "group",
+            ]))
             .and_then(Value::as_str)
             == Some("eks.amazonaws.com")
 }
@@ -77,13 +83,19 @@ impl Control for NodePoolExpireAfter {
             Some(Value::String(s)) if s == "Never" => Some("is Never".to_owned()),
             Some(Value::String(s)) => match go_duration_secs(s) {
                 None => Some(format!("is {s:?}, not a duration")),
-                Some(secs) if secs > MAX_NODE_LIFETIME_SECS => Some(format!("is {s} ({} days)", secs / 86_400)),
+                Some(secs) if secs > MAX_NODE_LIFETIME_SECS => {
+                    Some(format!("is {s} ({} days)", secs / 86_400))
+                }
                 Some(_) => None,
             },
             Some(_) => Some("is not a string duration".to_owned()),
         };
         if let Some(problem) = problem {
-            let at = if obj.get(&field).is_some() { field } else { spec };
+            let at = if obj.get(&field).is_some() {
+                field
+            } else {
+                spec
+            };
             out.report(
                 &Self::META,
                 obj,
@@ -107,13 +119,17 @@ pub(crate) fn go_duration_secs(s: &str) -> Option<u64> {
     }
     let mut total_ns: u128 = 0;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let number: f64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let ns_per = match &rest[..unit_len] {
             "h" => 3_600e9,
             "m" => 60e9,

@@ -44,12 +44,23 @@ impl Control for UpgradePolicyExtended {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
-        let support = c.upgrade_policy.as_ref().and_then(|u| u.support_type.as_deref());
+        let Some((facts, c)) = cluster(inv) else {
+            return;
+        };
+        let support = c
+            .upgrade_policy
+            .as_ref()
+            .and_then(|u| u.support_type.as_deref());
         let (field, shown) = match support {
             Some("STANDARD") => return,
-            Some(s) => (JsonPath::keys(&["upgradePolicy", "supportType"]), s.to_owned()),
-            None => (JsonPath::keys(&["upgradePolicy"]), "unset (defaults to EXTENDED)".to_owned()),
+            Some(s) => (
+                JsonPath::keys(&["upgradePolicy", "supportType"]),
+                s.to_owned(),
+            ),
+            None => (
+                JsonPath::keys(&["upgradePolicy"]),
+                "unset (defaults to EXTENDED)".to_owned(),
+            ),
         };
         report_cluster(
             out,
@@ -57,7 +68,10 @@ impl Control for UpgradePolicyExtended {
             facts,
             c,
             field,
-            format!("cluster {}: upgradePolicy.supportType is {shown}: the cluster may stay on a version after standard support ends", c.name),
+            format!(
+                "cluster {}: upgradePolicy.supportType is {shown}: the cluster may stay on a version after standard support ends",
+                c.name
+            ),
             "Set upgradePolicy.supportType to STANDARD (aws eks update-cluster-config --upgrade-policy supportType=STANDARD).",
         );
     }

@@ -68,26 +68,52 @@ impl Control for VersionSupport {
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
-        let Some((facts, c)) = cluster(inv) else { return };
-        let Some(version) = c.version.as_deref() else { return };
-        let Some(minor) = version.strip_prefix("1.").and_then(|m| m.split('.').next()).and_then(|m| m.parse::<u64>().ok()) else {
+        let Some((facts, c)) = cluster(inv) else {
             return;
         };
-        let today = facts.as_of.clone().unwrap_or_else(|| crate::config::Date::today().to_string());
+        let Some(version) = c.version.as_deref() else {
+            return;
+        };
+        let Some(minor) = version
+            .strip_prefix("1.")
+            .and_then(|m| m.split('.').next())
+            .and_then(|m| m.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let today = facts
+            .as_of
+            .clone()
+            .unwrap_or_else(|| crate::config::Date::today().to_string());
         let Some(now) = days(&today) else { return };
         let (first, ..) = EKS_CALENDAR[0];
         let row = EKS_CALENDAR.iter().find(|(m, ..)| *m == minor);
         let message = match row {
-            None if minor < first => format!("cluster {}: Kubernetes {version} is older than every version EKS still supports", c.name),
+            None if minor < first => format!(
+                "cluster {}: Kubernetes {version} is older than every version EKS still supports",
+                c.name
+            ),
             None => return,
             Some((_, std_end, ext_end)) => {
-                let (Some(std), Some(ext)) = (days(std_end), days(ext_end)) else { return };
+                let (Some(std), Some(ext)) = (days(std_end), days(ext_end)) else {
+                    return;
+                };
                 if now >= ext {
-                    format!("cluster {}: Kubernetes {version} is past the end of extended support ({ext_end}) on {today}: AWS upgrades it automatically", c.name)
+                    format!(
+                        "cluster {}: Kubernetes {version} is past the end of extended support ({ext_end}) on {today}: AWS upgrades it automatically",
+                        c.name
+                    )
                 } else if now >= std {
-                    format!("cluster {}: Kubernetes {version} left standard support on {std_end}; on {today} it runs on extended support, which ends {ext_end}", c.name)
+                    format!(
+                        "cluster {}: Kubernetes {version} left standard support on {std_end}; on {today} it runs on extended support, which ends {ext_end}",
+                        c.name
+                    )
                 } else if std - now <= WARN_DAYS {
-                    format!("cluster {}: Kubernetes {version} leaves standard support on {std_end}, {} days after {today}", c.name, std - now)
+                    format!(
+                        "cluster {}: Kubernetes {version} leaves standard support on {std_end}, {} days after {today}",
+                        c.name,
+                        std - now
+                    )
                 } else {
                     return;
                 }

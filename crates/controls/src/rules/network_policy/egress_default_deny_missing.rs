@@ -15,6 +15,8 @@ control! {
     /// workloads are not counted. The finding sits on the Namespace object
     /// when it is in the scan, else on the first uncovered workload.
     ///
+    /// `kube-system` is not reported: EKS and its add-ons run there.
+    ///
     /// ## Why it matters
     /// Without egress isolation a compromised pod can reach every service
     /// in the cluster, the instance metadata endpoint and the internet:

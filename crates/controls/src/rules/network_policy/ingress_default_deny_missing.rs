@@ -17,6 +17,8 @@ control! {
     /// them). The finding sits on the Namespace object when it is in the
     /// scan, else on the first uncovered workload.
     ///
+    /// `kube-system` is not reported: EKS and its add-ons run there.
+    ///
     /// ## Why it matters
     /// A pod that no policy isolates is reachable from anything that runs
     /// in the cluster, so one compromised pod can reach it directly. A
@@ -75,29 +77,58 @@ impl Control for IngressDefaultDenyMissing {
 
 /// Reports a coverage gap on the Namespace object, or on the first uncovered
 /// workload when the namespace itself is not in the scan.
-pub(crate) fn report_gap(meta: &'static ControlMeta, inv: &Inventory, gap: &CoverageGap, out: &mut Sink) {
-    let Some(first) = gap.uncovered.first() else { return };
+pub(crate) fn report_gap(
+    meta: &'static ControlMeta,
+    inv: &Inventory,
+    gap: &CoverageGap,
+    out: &mut Sink,
+) {
+    // EKS and its add-ons run in kube-system; a default deny there is theirs
+    // to design, not a customer gap (same exclusion as PSS-001).
+    if crate::rules::pod_security::SYSTEM_NAMESPACES.contains(&gap.namespace.as_str()) {
+        return;
+    }
+    let Some(first) = gap.uncovered.first() else {
+        return;
+    };
     let dir = gap.direction;
+    let (count, they) = match gap.uncovered.len() {
+        1 => ("1 workload".to_owned(), "it"),
+        n => (format!("{n} workloads"), "they"),
+    };
     let message = format!(
-        "namespace {} has {} workload(s) that no NetworkPolicy isolates for {dir}, so they {}: {}",
+        "namespace {}: no NetworkPolicy isolates {count} for {dir}, so {they} {}: {}",
         gap.namespace,
-        gap.uncovered.len(),
         match dir {
-            eksguard_netpol::Direction::Ingress => "accept connections from every pod and address",
-            eksguard_netpol::Direction::Egress => "may connect to every pod and address",
+            Direction::Ingress => "can be reached from every pod and address",
+            Direction::Egress => "can reach every pod and address",
         },
         first_five(&gap.uncovered)
     );
     let fix = match dir {
-        eksguard_netpol::Direction::Ingress => {
+        Direction::Ingress => {
             "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` to the namespace, then allow the traffic each workload needs."
         }
-        eksguard_netpol::Direction::Egress => {
+        Direction::Egress => {
             "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Egress]` to the namespace, then allow DNS and the destinations each workload needs."
         }
     };
     match inv.namespace(&gap.namespace) {
-        Some(ns) => out.report(meta, ns, JsonPath::keys(&["metadata", "name"]), message, fix),
-        None => report_at_workload(meta, inv, first, |_| JsonPath::keys(&["metadata", "name"]), message, fix, out),
+        Some(ns) => out.report(
+            meta,
+            ns,
+            JsonPath::keys(&["metadata", "name"]),
+            message,
+            fix,
+        ),
+        None => report_at_workload(
+            meta,
+            inv,
+            first,
+            |_| JsonPath::keys(&["metadata", "name"]),
+            message,
+            fix,
+            out,
+        ),
     }
 }

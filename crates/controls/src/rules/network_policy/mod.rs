@@ -20,16 +20,214 @@ use crate::{ControlMeta, Sink};
 use eksguard_core::{Inventory, JsonPath, Object, ObjectRef, pod_spec_keys};
 use eksguard_netpol::analysis::PolicyPath;
 use eksguard_netpol::{Cluster, PolicyId, PolicyKind, WorkloadId};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Display;
+use std::hash::Hasher;
+use std::sync::{Arc, Mutex};
 
-/// The NetworkPolicy model of the scanned objects. Built per control: on the
-/// shared corpus the whole NETPOL group costs a few milliseconds, so a
-/// cross-control cache (which would have to be keyed by something that
-/// outlives the inventory) is not worth its invalidation risk. Warnings about
-/// unreadable policies are the `netpol` commands' business, not findings.
-pub(crate) fn cluster(inv: &Inventory) -> Cluster {
-    Cluster::from_objects(inv.objects().iter().map(|o| &o.raw)).0
+/// The NetworkPolicy model of the scanned objects, shared by the NETPOL
+/// controls of one scan.
+///
+/// Building the model is the expensive part (tens of milliseconds on the
+/// shared corpus in release; eleven controls would pay it eleven times), so
+/// the last model is cached, keyed by a hash of what the engine reads (see
+/// [`hash_object`]). Keying by content rather than by the inventory's
+/// address means a later inventory that reuses the same memory can never be
+/// served a stale model. Warnings about unreadable policies are the `netpol`
+/// commands' business, not findings.
+pub(crate) fn cluster(inv: &Inventory) -> Arc<Cluster> {
+    static LAST: Mutex<Option<(u64, Arc<Cluster>)>> = Mutex::new(None);
+    let read: Vec<&Object> = inv.objects().iter().filter(|o| read_by_engine(o)).collect();
+    let mut h = FxHasher::default();
+    h.write_usize(read.len());
+    for o in &read {
+        hash_object(o, &mut h);
+    }
+    let key = h.finish();
+    // A panic elsewhere while holding the lock leaves a usable value behind.
+    let lock = || LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((k, c)) = lock().as_ref()
+        && *k == key
+    {
+        return Arc::clone(c);
+    }
+    let built = Arc::new(Cluster::from_objects(read.iter().map(|o| &o.raw)).0);
+    *lock() = Some((key, Arc::clone(&built)));
+    built
+}
+
+/// The kinds `Cluster::from_objects` looks at (lists are expanded by the
+/// engine); anything else cannot change the model.
+fn read_by_engine(o: &Object) -> bool {
+    o.kind.ends_with("List") || reads_kind(&o.kind, &o.raw)
+}
+
+fn reads_kind(kind: &str, raw: &Value) -> bool {
+    match kind {
+        "Namespace"
+        | "NetworkPolicy"
+        | "ApplicationNetworkPolicy"
+        | "AdminNetworkPolicy"
+        | "BaselineAdminNetworkPolicy"
+        | "ClusterNetworkPolicy"
+        | "NodeClass" => true,
+        "ConfigMap" => raw.pointer("/metadata/name") == Some(&Value::from("amazon-vpc-cni")),
+        k => workload_template(k).is_some(),
+    }
+}
+
+/// JSON pointer of the pod template of a workload kind (`""` for a Pod).
+fn workload_template(kind: &str) -> Option<&'static str> {
+    match kind {
+        "Pod" => Some(""),
+        "CronJob" => Some("/spec/jobTemplate/spec/template"),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job"
+        | "ReplicaSet"
+        | "ReplicationController" => Some("/spec/template"),
+        _ => None,
+    }
+}
+
+/// Hashes what the engine reads from an object: for workloads, their
+/// identity, owner references, pod labels, `hostNetwork` and container
+/// ports (hashing whole pod specs, annotations included, costs as much as
+/// building the model); for lists, the items it reads (typed lists such as
+/// `PodList` name the item kind); everything else whole. Should the engine
+/// start reading another workload field, two scans in one process that
+/// differ only in that field would share a model: keep this in step.
+fn hash_object(o: &Object, h: &mut FxHasher) {
+    hash_item(&o.kind, &o.raw, h, 0);
+}
+
+fn hash_item(kind: &str, raw: &Value, h: &mut FxHasher, depth: usize) {
+    if let Some(item_kind) = kind.strip_suffix("List") {
+        h.write_u8(0xfe);
+        let items = raw.get("items").and_then(Value::as_array);
+        for item in items.into_iter().flatten() {
+            let k = match item.get("kind").and_then(Value::as_str) {
+                Some(k) => k,
+                None => item_kind,
+            };
+            // The engine expands four levels of nesting.
+            if depth < 4 && (k.ends_with("List") || reads_kind(k, item)) {
+                hash_item(k, item, h, depth + 1);
+            }
+        }
+        return;
+    }
+    let Some(tpl) = workload_template(kind) else {
+        return hash_value(raw, h);
+    };
+    let mut at = |v: Option<&Value>| match v {
+        Some(v) => hash_value(v, h),
+        None => h.write_u8(0xff),
+    };
+    for field in ["apiVersion", "kind"] {
+        at(raw.get(field));
+    }
+    let meta = raw.get("metadata");
+    for field in ["name", "namespace", "ownerReferences"] {
+        at(meta.and_then(|m| m.get(field)));
+    }
+    let template = raw.pointer(tpl);
+    at(template.and_then(|t| t.pointer("/metadata/labels")));
+    let spec = template.and_then(|t| t.get("spec"));
+    at(spec.and_then(|s| s.get("hostNetwork")));
+    let containers = spec
+        .and_then(|s| s.get("containers"))
+        .and_then(Value::as_array);
+    for c in containers.into_iter().flatten() {
+        at(c.get("ports"));
+    }
+}
+
+/// Feeds a JSON value into a hasher, tagging each node with its type so
+/// that, e.g., `"1"` and `1` differ.
+fn hash_value(v: &Value, h: &mut FxHasher) {
+    match v {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
+        Value::Number(n) => {
+            h.write_u8(3);
+            match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => h.write_u64(u),
+                (_, Some(i), _) => h.write_i64(i),
+                (_, _, f) => h.write_u64(f.unwrap_or_default().to_bits()),
+            }
+        }
+        Value::String(s) => {
+            h.write_u8(4);
+            h.write_str_bytes(s);
+        }
+        Value::Array(a) => {
+            h.write_u8(5);
+            h.write_usize(a.len());
+            a.iter().for_each(|x| hash_value(x, h));
+        }
+        Value::Object(m) => {
+            h.write_u8(6);
+            h.write_usize(m.len());
+            for (k, x) in m {
+                h.write_str_bytes(k);
+                hash_value(x, h);
+            }
+        }
+    }
+}
+
+/// The multiply-rotate hash rustc uses (FxHash), eight bytes at a time: a
+/// few times faster than SipHash, which matters because every workload of
+/// the scan is hashed; keys are not adversarial enough to need more.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    /// Length-prefixed, so `["ab", "c"]` and `["a", "bc"]` differ.
+    fn write_str_bytes(&mut self, s: &str) {
+        self.write_usize(s.len());
+        self.write(s.as_bytes());
+    }
+}
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
 }
 
 /// Namespaces with at least one namespaced policy (NetworkPolicy or EKS
@@ -37,7 +235,12 @@ pub(crate) fn cluster(inv: &Inventory) -> Cluster {
 pub(crate) fn namespaces_with_policies(cluster: &Cluster) -> BTreeSet<&str> {
     cluster
         .policy_ids()
-        .filter(|p| matches!(p.kind, PolicyKind::NetworkPolicy | PolicyKind::ApplicationNetworkPolicy))
+        .filter(|p| {
+            matches!(
+                p.kind,
+                PolicyKind::NetworkPolicy | PolicyKind::ApplicationNetworkPolicy
+            )
+        })
         .filter_map(|p| p.namespace.as_deref())
         .collect()
 }
@@ -53,7 +256,13 @@ fn same_namespace(obj: &Object, ns: Option<&str>) -> bool {
 
 /// The first object of `kind` named `name` in `ns`, looked up in the API
 /// groups the engine accepts for that kind, then in any group.
-fn find<'a>(inv: &'a Inventory, groups: &[&str], kind: &str, ns: Option<&str>, name: &str) -> Option<&'a Object> {
+fn find<'a>(
+    inv: &'a Inventory,
+    groups: &[&str],
+    kind: &str,
+    ns: Option<&str>,
+    name: &str,
+) -> Option<&'a Object> {
     let hit = |o: &&Object| o.name == name && same_namespace(o, ns);
     groups
         .iter()
@@ -63,7 +272,13 @@ fn find<'a>(inv: &'a Inventory, groups: &[&str], kind: &str, ns: Option<&str>, n
 
 /// The object a workload identity came from (its top owner in the input).
 pub(crate) fn workload_object<'a>(inv: &'a Inventory, id: &WorkloadId) -> Option<&'a Object> {
-    find(inv, &["apps", "batch", ""], id.kind.as_str(), Some(&id.namespace), &id.name)
+    find(
+        inv,
+        &["apps", "batch", ""],
+        id.kind.as_str(),
+        Some(&id.namespace),
+        &id.name,
+    )
 }
 
 /// The object a policy identity came from.
@@ -71,10 +286,18 @@ pub(crate) fn policy_object<'a>(inv: &'a Inventory, id: &PolicyId) -> Option<&'a
     let groups: &[&str] = match id.kind {
         PolicyKind::NetworkPolicy => &["networking.k8s.io"],
         PolicyKind::ApplicationNetworkPolicy => &["networking.k8s.aws"],
-        PolicyKind::AdminNetworkPolicy | PolicyKind::BaselineAdminNetworkPolicy => &["policy.networking.k8s.io"],
+        PolicyKind::AdminNetworkPolicy | PolicyKind::BaselineAdminNetworkPolicy => {
+            &["policy.networking.k8s.io"]
+        }
         PolicyKind::ClusterNetworkPolicy => &["networking.k8s.aws", "policy.networking.k8s.io"],
     };
-    find(inv, groups, id.kind.as_str(), id.namespace.as_deref(), &id.name)
+    find(
+        inv,
+        groups,
+        id.kind.as_str(),
+        id.namespace.as_deref(),
+        &id.name,
+    )
 }
 
 /// Path of the labels policies select a workload by: the pod template's (or
@@ -103,7 +326,14 @@ pub(crate) fn report_at_policy(
 ) {
     match policy_object(inv, &at.policy) {
         Some(obj) => out.report(meta, obj, path(&at.path), message, fix),
-        None => out.report_ref(meta, policy_ref(&at.policy), None, at.path.clone(), message, fix),
+        None => out.report_ref(
+            meta,
+            policy_ref(&at.policy),
+            None,
+            at.path.clone(),
+            message,
+            fix,
+        ),
     }
 }
 
@@ -159,6 +389,9 @@ mod tests {
     fn first_five_counts_the_rest() {
         assert_eq!(first_five(&[1, 2]), "1, 2");
         assert_eq!(first_five(&[1, 2, 3, 4, 5]), "1, 2, 3, 4, 5");
-        assert_eq!(first_five(&[1, 2, 3, 4, 5, 6, 7]), "1, 2, 3, 4, 5 and 2 more");
+        assert_eq!(
+            first_five(&[1, 2, 3, 4, 5, 6, 7]),
+            "1, 2, 3, 4, 5 and 2 more"
+        );
     }
 }

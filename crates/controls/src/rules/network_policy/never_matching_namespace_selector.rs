@@ -66,7 +66,11 @@ impl Control for NeverMatchingNamespaceSelector {
                     "{} {}: no namespace in the scan has the label {}, so this peer never matches",
                     dead.at.policy,
                     dead.at.path,
-                    dead.missing_keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    dead.missing_keys
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 "Select namespaces by `kubernetes.io/metadata.name: <namespace>`, or label the intended namespaces.",
                 out,

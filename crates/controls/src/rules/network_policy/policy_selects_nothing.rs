@@ -8,7 +8,9 @@ control! {
     /// NetworkPolicies (and ApplicationNetworkPolicies) whose `podSelector`
     /// matches no workload of their namespace, in namespaces that have
     /// workloads in the scan (otherwise the pods may simply be deployed from
-    /// elsewhere). `podSelector: {}` selects every pod of the namespace and
+    /// elsewhere), and that hold no custom resources (an operator may create
+    /// the selected pods from them, e.g. a `Prometheus` object creating
+    /// `prometheus-k8s` pods). `podSelector: {}` selects every pod of the namespace and
     /// is never reported; `matchExpressions` (`In`, `NotIn`, `Exists`,
     /// `DoesNotExist`) are evaluated exactly.
     ///
@@ -56,6 +58,12 @@ impl Control for PolicySelectsNothing {
                 continue;
             }
             let ns = e.at.policy.namespace.as_deref().unwrap_or("default");
+            // Operators create pods from custom resources (Prometheus,
+            // Alertmanager, databases): with custom resources in the
+            // namespace, the policy may well select pods the input cannot show.
+            if has_custom_resources(inv, ns) {
+                continue;
+            }
             report_at_policy(
                 &Self::META,
                 inv,
@@ -69,4 +77,17 @@ impl Control for PolicySelectsNothing {
             );
         }
     }
+}
+
+/// Whether the namespace holds objects of an API group that is not built
+/// into Kubernetes (a `.` in the group, not `*.k8s.io`, and not the EKS
+/// policy group itself).
+fn has_custom_resources(inv: &Inventory, ns: &str) -> bool {
+    inv.objects().iter().any(|o| {
+        let g = o.group();
+        o.namespace.as_deref() == Some(ns)
+            && g.contains('.')
+            && !g.ends_with(".k8s.io")
+            && g != "networking.k8s.aws"
+    })
 }

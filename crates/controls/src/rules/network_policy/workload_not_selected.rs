@@ -65,7 +65,7 @@ impl Control for WorkloadNotSelected {
                 &w,
                 pod_labels_path,
                 format!(
-                    "{w} is selected by none of the NetworkPolicies of namespace {}: it accepts and sends all traffic",
+                    "{w} is selected by none of the NetworkPolicies of namespace {}, so it is isolated for neither ingress nor egress",
                     w.namespace
                 ),
                 "Add a default-deny policy (`podSelector: {}`) to the namespace, or a policy whose podSelector matches these pod labels.",
