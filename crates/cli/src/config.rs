@@ -28,10 +28,16 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Loaded> {
     };
     let name = path.display().to_string();
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read config {name}"))?;
-    let text = std::str::from_utf8(&bytes).with_context(|| format!("config {name} is not UTF-8"))?;
+    let text =
+        std::str::from_utf8(&bytes).with_context(|| format!("config {name} is not UTF-8"))?;
     let parsed = eksguard_files::yaml::parse(text, Default::default());
     if let Some(issue) = parsed.issues.first() {
-        bail!("{name}:{}:{}: {}", issue.pos.line, issue.pos.column, issue.message);
+        bail!(
+            "{name}:{}:{}: {}",
+            issue.pos.line,
+            issue.pos.column,
+            issue.message
+        );
     }
     let Some(doc) = parsed.documents.into_iter().next() else {
         return Ok(Loaded {

@@ -24,7 +24,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "eksguard", version, about = "Security for Amazon EKS Auto Mode clusters: scan, enforce, analyse")]
+#[command(
+    name = "eksguard",
+    version,
+    about = "Security for Amazon EKS Auto Mode clusters: scan, enforce, analyse"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

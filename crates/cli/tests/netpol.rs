@@ -271,7 +271,13 @@ fn scan_findings(path: &str) -> Vec<Value> {
     let out = eksguard(&["scan", path, "--format", "json", "--fail-on", "critical"]);
     // The corpus holds deliberately malformed files (exit 2); the example must not.
     let allowed_codes: &[i32] = if path == EXAMPLE { &[0, 1] } else { &[0, 1, 2] };
-    assert!(out.status.code().is_some_and(|c| allowed_codes.contains(&c)), "{}", stderr(&out));
+    assert!(
+        out.status
+            .code()
+            .is_some_and(|c| allowed_codes.contains(&c)),
+        "{}",
+        stderr(&out)
+    );
     json(&out)["findings"].as_array().unwrap().clone()
 }
 
@@ -350,7 +356,7 @@ fn scan_of_the_corpus_never_reports_select_all_policies_as_selecting_nothing() {
     let select_all: BTreeSet<(String, String, String)> = objects
         .iter()
         .filter(|o| o.is("networking.k8s.io", "NetworkPolicy") && selects_all(&o.raw))
-        .filter(|o| with_workloads.contains(&ns_of(*o)))
+        .filter(|o| with_workloads.contains(&ns_of(o)))
         .map(|o| (o.source.file.to_string(), ns_of(o), o.name.clone()))
         .collect();
     assert!(

@@ -21,8 +21,26 @@ fn pss_check_matches_upstream_on_every_fixture() {
         for entry in std::fs::read_dir(root.join(level)).unwrap() {
             let dir = entry.unwrap().path();
             let version = dir.file_name().unwrap().to_str().unwrap().to_owned();
-            let out = eksguard_in(&root, &["pss", "check", "--level", level, "--version", &version, "-f", "json", &format!("{level}/{version}")], None);
-            assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+            let out = eksguard_in(
+                &root,
+                &[
+                    "pss",
+                    "check",
+                    "--level",
+                    level,
+                    "--version",
+                    &version,
+                    "-f",
+                    "json",
+                    &format!("{level}/{version}"),
+                ],
+                None,
+            );
+            assert!(
+                out.status.code() == Some(0) || out.status.code() == Some(1),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             for line in String::from_utf8(out.stdout).unwrap().lines() {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
                 let file = v["file"].as_str().unwrap();
@@ -35,7 +53,10 @@ fn pss_check_matches_upstream_on_every_fixture() {
                     let message = v["message"].as_str().unwrap();
                     let prefix = format!("violates PodSecurity \"{level}:{version}\": ");
                     assert!(message.starts_with(&prefix), "{file}: {message}");
-                    assert!(message.contains(substring.as_str()), "{file}: `{message}` lacks `{substring}`");
+                    assert!(
+                        message.contains(substring.as_str()),
+                        "{file}: `{message}` lacks `{substring}`"
+                    );
                     assert_eq!(v["outcome"], "deny");
                     assert!(!v["forbidden"].as_array().unwrap().is_empty());
                 }
@@ -50,14 +71,29 @@ fn pss_check_matches_upstream_on_every_fixture() {
 fn pss_check_uses_namespace_enforce_labels_and_warns_for_controllers() {
     let out = eksguard(&["pss", "check", "examples/insecure-cluster", "-f", "json"]);
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let job = lines.iter().find(|l| l["name"] == "ledger-migrate").unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let job = lines
+        .iter()
+        .find(|l| l["name"] == "ledger-migrate")
+        .unwrap();
     assert_eq!(job["level"], "restricted");
     assert_eq!(job["version"], "v1.29");
     assert_eq!(job["allowed"], false);
     assert_eq!(job["outcome"], "warn");
-    assert!(job["message"].as_str().unwrap().starts_with("violates PodSecurity \"restricted:v1.29\": "));
-    let web = lines.iter().find(|l| l["name"] == "web" && l["kind"] == "Deployment").unwrap();
+    assert!(
+        job["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("violates PodSecurity \"restricted:v1.29\": ")
+    );
+    let web = lines
+        .iter()
+        .find(|l| l["name"] == "web" && l["kind"] == "Deployment")
+        .unwrap();
     assert_eq!(web["level"], "baseline");
     assert_eq!(web["allowed"], true);
 }
@@ -65,8 +101,15 @@ fn pss_check_uses_namespace_enforce_labels_and_warns_for_controllers() {
 #[test]
 fn pss_check_reports_objects_it_cannot_read() {
     let pod = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext:\n      runAsUser: \"root\"\n";
-    let out = eksguard_in(&repo_root(), &["pss", "check", "--level", "restricted", "-"], Some(pod));
+    let out = eksguard_in(
+        &repo_root(),
+        &["pss", "check", "--level", "restricted", "-"],
+        Some(pod),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("spec.containers[0].securityContext.runAsUser"), "{stderr}");
+    assert!(
+        stderr.contains("spec.containers[0].securityContext.runAsUser"),
+        "{stderr}"
+    );
 }

@@ -13,13 +13,27 @@ fn findings(report: &Value) -> &Vec<Value> {
 #[test]
 fn example_cluster_json_lists_findings_with_source_lines_and_exits_1() {
     let out = eksguard(&["scan", "examples/insecure-cluster", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = json(&out);
     assert_eq!(report["schema"], "eksguard.report/v1");
     let fs = findings(&report);
     assert!(fs.len() >= 10);
     for f in fs {
-        for key in ["control", "severity", "pillar", "responsibility", "object", "path", "message", "remediation"] {
+        for key in [
+            "control",
+            "severity",
+            "pillar",
+            "responsibility",
+            "object",
+            "path",
+            "message",
+            "remediation",
+        ] {
             assert!(!f[key].is_null(), "finding lacks {key}: {f}");
         }
         for key in ["apiVersion", "kind", "name"] {
@@ -27,7 +41,12 @@ fn example_cluster_json_lists_findings_with_source_lines_and_exits_1() {
         }
         if f["object"]["arn"].is_null() {
             let loc = &f["location"];
-            assert!(loc["file"].as_str().unwrap().starts_with("examples/insecure-cluster/"));
+            assert!(
+                loc["file"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("examples/insecure-cluster/")
+            );
             assert!(loc["line"].as_u64().unwrap() > 0 && loc["column"].as_u64().unwrap() > 0);
         }
     }
@@ -37,8 +56,13 @@ fn example_cluster_json_lists_findings_with_source_lines_and_exits_1() {
         .find(|f| f["control"] == "IAM-005")
         .expect("IAM-005 on node-exporter");
     assert_eq!(host["path"], "spec.template.spec.hostNetwork");
-    let file = std::fs::read_to_string(repo_root().join(host["location"]["file"].as_str().unwrap())).unwrap();
-    let line = file.lines().nth(host["location"]["line"].as_u64().unwrap() as usize - 1).unwrap();
+    let file =
+        std::fs::read_to_string(repo_root().join(host["location"]["file"].as_str().unwrap()))
+            .unwrap();
+    let line = file
+        .lines()
+        .nth(host["location"]["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
     assert_eq!(line.trim(), "hostNetwork: true");
     let s = &report["summary"];
     assert_eq!(s["findings"].as_u64().unwrap() as usize, fs.len());
@@ -47,10 +71,22 @@ fn example_cluster_json_lists_findings_with_source_lines_and_exits_1() {
 
 #[test]
 fn reports_never_contain_secret_values() {
-    for format in ["json", "sarif", "junit", "markdown", "policyreport", "table"] {
+    for format in [
+        "json",
+        "sarif",
+        "junit",
+        "markdown",
+        "policyreport",
+        "table",
+    ] {
         let out = eksguard(&["scan", "examples/insecure-cluster", "--format", format]);
         let text = String::from_utf8_lossy(&out.stdout);
-        for secret in ["wJalrXUtnFEMI", "je7MtGbClwBF", "AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE"] {
+        for secret in [
+            "wJalrXUtnFEMI",
+            "je7MtGbClwBF",
+            "AKIAIOSFODNN7EXAMPLE",
+            "AKIAI44QH8DHBEXAMPLE",
+        ] {
             assert!(!text.contains(secret), "{format} output leaks {secret}");
         }
     }
@@ -67,19 +103,39 @@ fn sarif_validates_against_the_official_schema() {
     std::fs::write(dir.path().join("bad.yaml"), "a: [1, 2\n").unwrap();
     for args in [
         vec!["scan", "examples/insecure-cluster", "--format", "sarif"],
-        vec!["scan", "examples/insecure-cluster", dir.path().to_str().unwrap(), "--format", "sarif"],
+        vec![
+            "scan",
+            "examples/insecure-cluster",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "sarif",
+        ],
     ] {
         let out = eksguard(&args);
         let sarif = json(&out);
-        let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
         let run = &sarif["runs"][0];
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-        assert!(rules.iter().any(|r| r["id"] == "IAM-005" && r["help"]["markdown"].as_str().unwrap().contains("## Fix")));
-        let result = run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "IAM-005").unwrap();
+        assert!(
+            rules.iter().any(|r| r["id"] == "IAM-005"
+                && r["help"]["markdown"].as_str().unwrap().contains("## Fix"))
+        );
+        let result = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == "IAM-005")
+            .unwrap();
         let region = &result["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() > 1);
-        assert_eq!(rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"], "IAM-005");
+        assert_eq!(
+            rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+            "IAM-005"
+        );
     }
 }
 
@@ -88,23 +144,53 @@ fn malformed_inputs_exit_2_and_keep_other_findings() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     std::fs::write(p.join("good.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: busybox:1.36}]\n").unwrap();
-    std::fs::write(p.join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n").unwrap();
+    std::fs::write(
+        p.join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n",
+    )
+    .unwrap();
     std::fs::write(p.join("junk.json"), [0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]).unwrap();
-    std::fs::write(p.join("noname.yaml"), "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n").unwrap();
+    std::fs::write(
+        p.join("noname.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n",
+    )
+    .unwrap();
     // Document 2 is fine even though document 1 is not an object.
-    std::fs::write(p.join("multi.yaml"), "just a string\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n").unwrap();
+    std::fs::write(
+        p.join("multi.yaml"),
+        "just a string\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n",
+    )
+    .unwrap();
     let out = eksguard_in(p, &["scan", ".", "--format", "json"], None);
     assert_eq!(out.status.code(), Some(2));
     let report = json(&out);
     let errors = report["errors"].as_array().unwrap();
-    let by_file = |name: &str| errors.iter().find(|e| e["input"].as_str().unwrap().ends_with(name)).unwrap_or_else(|| panic!("no error for {name}: {errors:#?}"));
+    let by_file = |name: &str| {
+        errors
+            .iter()
+            .find(|e| e["input"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no error for {name}: {errors:#?}"))
+    };
     let broken = by_file("broken.yaml");
     assert_eq!(broken["level"], "error");
     assert_eq!(broken["line"], 5, "{broken}");
-    assert!(by_file("junk.json")["message"].as_str().unwrap().contains("binary"));
-    assert!(by_file("noname.yaml")["message"].as_str().unwrap().contains("metadata.name"));
+    assert!(
+        by_file("junk.json")["message"]
+            .as_str()
+            .unwrap()
+            .contains("binary")
+    );
+    assert!(
+        by_file("noname.yaml")["message"]
+            .as_str()
+            .unwrap()
+            .contains("metadata.name")
+    );
     assert_eq!(by_file("multi.yaml")["line"], 1);
-    assert!(findings(&report).iter().any(|f| f["control"] == "IAM-005"), "good.yaml still scanned");
+    assert!(
+        findings(&report).iter().any(|f| f["control"] == "IAM-005"),
+        "good.yaml still scanned"
+    );
     assert_eq!(report["summary"]["objects"], 2);
     // stderr names each input error for humans and CI logs.
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -118,12 +204,23 @@ fn alias_bomb_and_huge_file_are_reported_not_fatal() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let prev = format!("*a{}", i - 1);
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(", ")));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            [prev.as_str(); 10].join(", ")
+        ));
     }
     std::fs::write(p.join("bomb.yaml"), bomb).unwrap();
     std::fs::write(p.join("big.yaml"), "a: b\n".repeat(2000)).unwrap();
-    std::fs::write(p.join("ok.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n").unwrap();
-    let out = eksguard_in(p, &["scan", ".", "--format", "json", "--max-file-size", "4096"], None);
+    std::fs::write(
+        p.join("ok.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n",
+    )
+    .unwrap();
+    let out = eksguard_in(
+        p,
+        &["scan", ".", "--format", "json", "--max-file-size", "4096"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     let report = json(&out);
     let text = report["errors"].to_string();
@@ -147,14 +244,24 @@ fn stdin_lists_and_kubectl_dumps_are_flattened_with_positions() {
     let out = eksguard_in(&repo_root(), &["scan", "-", "--format", "json"], Some(dump));
     let report = json(&out);
     assert_eq!(report["summary"]["objects"], 2);
-    let f = findings(&report).iter().find(|f| f["control"] == "IAM-005").unwrap();
+    let f = findings(&report)
+        .iter()
+        .find(|f| f["control"] == "IAM-005")
+        .unwrap();
     assert_eq!(f["object"]["name"], "b");
     assert_eq!(f["location"]["file"], "-");
     assert_eq!(f["location"]["line"], 8);
     // A typed list (PodList) whose items lack apiVersion/kind, as the API returns it.
     let podlist = b"apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: p, namespace: y}\n  spec:\n    hostNetwork: true\n    containers: [{name: c, image: busybox:1.36}]\n";
-    let report = json(&eksguard_in(&repo_root(), &["scan", "-", "--format", "json"], Some(podlist)));
-    let f = findings(&report).iter().find(|f| f["control"] == "IAM-005").unwrap();
+    let report = json(&eksguard_in(
+        &repo_root(),
+        &["scan", "-", "--format", "json"],
+        Some(podlist),
+    ));
+    let f = findings(&report)
+        .iter()
+        .find(|f| f["control"] == "IAM-005")
+        .unwrap();
     assert_eq!(f["object"]["kind"], "Pod");
     assert_eq!(f["location"]["line"], 6);
 }
@@ -163,7 +270,15 @@ fn stdin_lists_and_kubectl_dumps_are_flattened_with_positions() {
 fn fail_on_sets_the_threshold() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("p.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team}\nspec:\n  serviceAccountName: app\n  automountServiceAccountToken: false\n  hostNetwork: true\n  containers: [{name: c, image: \"busybox:1.36@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31\"}]\n").unwrap();
-    let run = |fail_on: &str| eksguard_in(dir.path(), &["scan", "p.yaml", "--fail-on", fail_on, "-f", "json"], None).status.code();
+    let run = |fail_on: &str| {
+        eksguard_in(
+            dir.path(),
+            &["scan", "p.yaml", "--fail-on", fail_on, "-f", "json"],
+            None,
+        )
+        .status
+        .code()
+    };
     assert_eq!(run("high"), Some(1));
     assert_eq!(run("critical"), Some(0));
 }
@@ -178,31 +293,66 @@ fn config_exceptions_suppress_and_expired_ones_are_findings() {
         "exceptions:\n  - control: IAM-005\n    namespace: ops\n    reason: node agent, approved SEC-12\n    expires: 2026-06-30\n  - control: \"IMG-*\"\n    kind: Pod\n    reason: vendor image\n",
     )
     .unwrap();
-    let before = json(&eksguard_in(p, &["scan", "app.yaml", "-f", "json", "--now", "2026-01-01"], None));
+    let before = json(&eksguard_in(
+        p,
+        &["scan", "app.yaml", "-f", "json", "--now", "2026-01-01"],
+        None,
+    ));
     let suppressed = before["suppressed"].as_array().unwrap();
-    assert!(suppressed.iter().any(|f| f["control"] == "IAM-005" && f["suppressed"]["by"] == "config"));
+    assert!(
+        suppressed
+            .iter()
+            .any(|f| f["control"] == "IAM-005" && f["suppressed"]["by"] == "config")
+    );
     assert!(!findings(&before).iter().any(|f| f["control"] == "IAM-005"));
-    assert_eq!(before["summary"]["suppressed"].as_u64().unwrap() as usize, suppressed.len());
+    assert_eq!(
+        before["summary"]["suppressed"].as_u64().unwrap() as usize,
+        suppressed.len()
+    );
 
-    let after = json(&eksguard_in(p, &["scan", "app.yaml", "-f", "json", "--now", "2026-07-01"], None));
+    let after = json(&eksguard_in(
+        p,
+        &["scan", "app.yaml", "-f", "json", "--now", "2026-07-01"],
+        None,
+    ));
     let fs = findings(&after);
-    assert!(fs.iter().any(|f| f["control"] == "IAM-005"), "expired exception no longer hides it");
-    let expired = fs.iter().find(|f| f["control"] == "CFG-001").expect("CFG-001");
+    assert!(
+        fs.iter().any(|f| f["control"] == "IAM-005"),
+        "expired exception no longer hides it"
+    );
+    let expired = fs
+        .iter()
+        .find(|f| f["control"] == "CFG-001")
+        .expect("CFG-001");
     assert_eq!(expired["location"]["file"], "eksguard.yaml");
     assert_eq!(expired["location"]["line"], 2);
     // The IMG exception has no expiry and still applies.
-    assert!(!fs.iter().any(|f| f["control"].as_str().unwrap().starts_with("IMG-")));
+    assert!(
+        !fs.iter()
+            .any(|f| f["control"].as_str().unwrap().starts_with("IMG-"))
+    );
 }
 
 #[test]
 fn invalid_config_is_a_usage_error_naming_the_entry() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("eksguard.yaml"), "exceptions:\n  - control: IAM-005\n    reason: \"\"\n    expires: someday\n").unwrap();
-    std::fs::write(dir.path().join("a.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n").unwrap();
+    std::fs::write(
+        dir.path().join("eksguard.yaml"),
+        "exceptions:\n  - control: IAM-005\n    reason: \"\"\n    expires: someday\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
+    )
+    .unwrap();
     let out = eksguard_in(dir.path(), &["scan", "a.yaml"], None);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("exceptions[0]") && stderr.contains("someday"), "{stderr}");
+    assert!(
+        stderr.contains("exceptions[0]") && stderr.contains("someday"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -213,15 +363,35 @@ fn other_formats_render_the_same_findings() {
     assert!(xml.contains(r#"<testsuite name="IAM-005 "#));
     assert!(xml.contains(r#"name="monitoring/node-exporter[DaemonSet]""#));
     // Passing cases are listed too: payments-api pins its image by digest.
-    assert!(xml.contains(r#"<testcase classname="IMG-001" name="payments/payments-api[Deployment]"/>"#), "{xml}");
-    let md = String::from_utf8(eksguard(&["scan", "examples/insecure-cluster", "-f", "markdown"]).stdout).unwrap();
+    assert!(
+        xml.contains(r#"<testcase classname="IMG-001" name="payments/payments-api[Deployment]"/>"#),
+        "{xml}"
+    );
+    let md = String::from_utf8(
+        eksguard(&["scan", "examples/insecure-cluster", "-f", "markdown"]).stdout,
+    )
+    .unwrap();
     assert!(md.starts_with("### ❌ eksguard:"));
     assert!(md.contains("| critical | `IAM-001` |"));
-    let pr = json(&eksguard(&["scan", "examples/insecure-cluster", "-f", "policyreport"]));
+    let pr = json(&eksguard(&[
+        "scan",
+        "examples/insecure-cluster",
+        "-f",
+        "policyreport",
+    ]));
     let items = pr["items"].as_array().unwrap();
-    let shop = items.iter().find(|i| i["kind"] == "PolicyReport" && i["metadata"]["namespace"] == "shop").unwrap();
+    let shop = items
+        .iter()
+        .find(|i| i["kind"] == "PolicyReport" && i["metadata"]["namespace"] == "shop")
+        .unwrap();
     assert!(shop["summary"]["fail"].as_u64().unwrap() > 0);
-    assert!(shop["results"].as_array().unwrap().iter().all(|r| r["source"] == "eksguard"));
+    assert!(
+        shop["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["source"] == "eksguard")
+    );
     assert!(items.iter().any(|i| i["kind"] == "ClusterPolicyReport"));
 }
 
@@ -248,7 +418,13 @@ fn corpus_malformed_files_are_reported_and_the_rest_scanned() {
         .unwrap()
         .iter()
         .filter(|e| e["level"] == "error")
-        .map(|e| e["input"].as_str().unwrap().trim_start_matches("./").to_owned())
+        .map(|e| {
+            e["input"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("./")
+                .to_owned()
+        })
         .collect();
     let expected: BTreeSet<String> = [
         "netpol-analyzer/tests/document_with_syntax_error/document_with_syntax_error.yaml",
@@ -285,18 +461,33 @@ fn kustomization_directories_are_rendered_or_explained() {
     let dir = tempfile::tempdir().unwrap();
     let k = dir.path().join("app");
     std::fs::create_dir(&k).unwrap();
-    std::fs::write(k.join("kustomization.yaml"), "resources: [pod.yaml]\nnamespace: rendered\n").unwrap();
+    std::fs::write(
+        k.join("kustomization.yaml"),
+        "resources: [pod.yaml]\nnamespace: rendered\n",
+    )
+    .unwrap();
     std::fs::write(k.join("pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: busybox:1.36}]\n").unwrap();
     let out = eksguard_in(dir.path(), &["scan", "app", "-f", "json"], None);
     let report = json(&out);
-    let have_kubectl = std::process::Command::new("kubectl").arg("version").arg("--client").output().is_ok();
+    let have_kubectl = std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok();
     if have_kubectl {
-        let f = findings(&report).iter().find(|f| f["control"] == "IAM-005").expect("rendered pod scanned");
+        let f = findings(&report)
+            .iter()
+            .find(|f| f["control"] == "IAM-005")
+            .expect("rendered pod scanned");
         assert_eq!(f["object"]["namespace"], "rendered");
         assert_eq!(f["location"]["file"], "kustomize:app");
     } else {
         assert_eq!(out.status.code(), Some(2));
-        assert!(report["errors"].to_string().contains("kubectl kustomize app | eksguard scan -"));
+        assert!(
+            report["errors"]
+                .to_string()
+                .contains("kubectl kustomize app | eksguard scan -")
+        );
     }
 }
 
@@ -304,7 +495,12 @@ fn kustomization_directories_are_rendered_or_explained() {
 fn controls_and_explain_are_generated_from_the_code() {
     let out = eksguard(&["controls", "--format", "json"]);
     let list = json(&out);
-    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"IAM-001") && ids.contains(&"IMG-003"));
     let explain = String::from_utf8(eksguard(&["explain", "host-network"]).stdout).unwrap();
     assert!(explain.starts_with("# IAM-005 host-network:"));

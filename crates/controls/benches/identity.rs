@@ -239,7 +239,7 @@ fn main() {
         .iter()
         .filter(|c| {
             let id = c.meta().id;
-            id >= "IAM-020" && id <= "IAM-036"
+            ("IAM-020"..="IAM-036").contains(&id)
         })
         .collect();
     // The view is cached now: this is the controls' own work plus one cache

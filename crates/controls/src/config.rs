@@ -151,10 +151,17 @@ impl Config {
             if let Some(d) = &e.expires
                 && parse_date(d).is_none()
             {
-                errors.push(format!("exceptions[{i}].expires: `{d}` is not a YYYY-MM-DD date"));
+                errors.push(format!(
+                    "exceptions[{i}].expires: `{d}` is not a YYYY-MM-DD date"
+                ));
             }
             let opt = |p: &Option<String>| p.as_deref().map(|p| glob(p, false)).transpose();
-            match (glob(&e.control, false), opt(&e.namespace), opt(&e.kind), opt(&e.name)) {
+            match (
+                glob(&e.control, false),
+                opt(&e.namespace),
+                opt(&e.kind),
+                opt(&e.name),
+            ) {
                 (Ok(control), Ok(namespace), Ok(kind), Ok(name)) => {
                     self.compiled.exceptions.push(CompiledException {
                         control,
@@ -174,7 +181,11 @@ impl Config {
     }
 
     pub fn is_enabled(&self, id: &str) -> bool {
-        !self.controls.disable.iter().any(|d| d.eq_ignore_ascii_case(id))
+        !self
+            .controls
+            .disable
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(id))
     }
 
     pub fn has_registry_allow_list(&self) -> bool {
@@ -199,14 +210,23 @@ impl Config {
     /// Applies exceptions to findings. Returns the exceptions that matched a
     /// finding but have expired (reported as findings of their own), with the
     /// control ID they were for.
-    pub fn apply_exceptions(&self, findings: &mut [Finding], today: Date) -> Vec<(usize, &Exception)> {
+    pub fn apply_exceptions(
+        &self,
+        findings: &mut [Finding],
+        today: Date,
+    ) -> Vec<(usize, &Exception)> {
         let mut expired = Vec::new();
         for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-            for (i, (e, c)) in self.exceptions.iter().zip(&self.compiled.exceptions).enumerate() {
+            for (i, (e, c)) in self
+                .exceptions
+                .iter()
+                .zip(&self.compiled.exceptions)
+                .enumerate()
+            {
                 let hit = c.control.is_match(f.control)
-                    && c.namespace.as_ref().is_none_or(|m| {
-                        m.is_match(f.object.namespace.as_deref().unwrap_or(""))
-                    })
+                    && c.namespace
+                        .as_ref()
+                        .is_none_or(|m| m.is_match(f.object.namespace.as_deref().unwrap_or("")))
                     && c.kind.as_ref().is_none_or(|m| m.is_match(&f.object.kind))
                     && c.name.as_ref().is_none_or(|m| m.is_match(&f.object.name));
                 if !hit {
@@ -321,7 +341,10 @@ mod tests {
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app"
         ));
-        assert!(c.registry_allowed("public.ecr.aws", "public.ecr.aws/eks-distro/kubernetes/pause"));
+        assert!(c.registry_allowed(
+            "public.ecr.aws",
+            "public.ecr.aws/eks-distro/kubernetes/pause"
+        ));
         assert!(!c.registry_allowed("public.ecr.aws", "public.ecr.aws/bitnami/redis"));
         assert!(!c.registry_allowed("docker.io", "docker.io/library/nginx"));
         // `*` does not cross `/`: a lookalike path on another host is refused.

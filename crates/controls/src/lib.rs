@@ -153,9 +153,8 @@ impl Sink {
     /// silently skipping the object.
     pub fn input_error(&mut self, obj: &Object, path: &JsonPath, message: impl Into<String>) {
         let pos = obj.locate(path);
-        self.errors.push(
-            InputError::error(obj.source.file.to_string(), message).at(pos.line, pos.column),
-        );
+        self.errors
+            .push(InputError::error(obj.source.file.to_string(), message).at(pos.line, pos.column));
     }
 
     /// Findings and input errors.

@@ -16,7 +16,8 @@ fn config_for(dir: &Path) -> Config {
     let Ok(bytes) = std::fs::read(&path) else {
         return Config::default();
     };
-    let parsed = eksguard_files::yaml::parse(std::str::from_utf8(&bytes).unwrap(), Default::default());
+    let parsed =
+        eksguard_files::yaml::parse(std::str::from_utf8(&bytes).unwrap(), Default::default());
     let mut config: Config = serde_json::from_value(parsed.documents[0].value.clone()).unwrap();
     assert!(config.compile().is_empty());
     config
@@ -24,7 +25,10 @@ fn config_for(dir: &Path) -> Config {
 
 /// Runs the whole catalog over one file, as `scan` does.
 fn scan(file: &Path, config: &Config) -> Vec<Finding> {
-    let name = format!("fixtures/{}", file.strip_prefix(fixtures_dir()).unwrap().display());
+    let name = format!(
+        "fixtures/{}",
+        file.strip_prefix(fixtures_dir()).unwrap().display()
+    );
     let bytes = std::fs::read(file).unwrap();
     let loaded = eksguard_files::load_bytes(&name, &bytes).finish();
     assert!(loaded.errors.is_empty(), "{name}: {:?}", loaded.errors);
@@ -56,15 +60,36 @@ fn every_control_fails_on_its_failing_fixture_and_passes_its_passing_one() {
         let config = config_for(&dir);
         let fail = dir.join("fail.yaml");
         let pass = dir.join("pass.yaml");
-        assert!(fail.is_file() && pass.is_file(), "{id}: missing fixtures in {}", dir.display());
+        assert!(
+            fail.is_file() && pass.is_file(),
+            "{id}: missing fixtures in {}",
+            dir.display()
+        );
 
-        let failing: Vec<Finding> = scan(&fail, &config).into_iter().filter(|f| f.control == id).collect();
-        assert!(!failing.is_empty(), "{id}: fail.yaml produced no {id} finding");
+        let failing: Vec<Finding> = scan(&fail, &config)
+            .into_iter()
+            .filter(|f| f.control == id)
+            .collect();
+        assert!(
+            !failing.is_empty(),
+            "{id}: fail.yaml produced no {id} finding"
+        );
         for f in &failing {
-            let loc = f.location.as_ref().expect("fixture findings have a location");
-            assert!(loc.line > 0 && !f.path.is_empty() && !f.message.is_empty() && !f.remediation.is_empty());
+            let loc = f
+                .location
+                .as_ref()
+                .expect("fixture findings have a location");
+            assert!(
+                loc.line > 0
+                    && !f.path.is_empty()
+                    && !f.message.is_empty()
+                    && !f.remediation.is_empty()
+            );
         }
-        let passing: Vec<Finding> = scan(&pass, &config).into_iter().filter(|f| f.control == id).collect();
+        let passing: Vec<Finding> = scan(&pass, &config)
+            .into_iter()
+            .filter(|f| f.control == id)
+            .collect();
         assert!(passing.is_empty(), "{id}: pass.yaml produced {passing:#?}");
 
         let view: Vec<_> = failing
@@ -91,9 +116,19 @@ fn every_control_is_documented_with_all_sections() {
     for control in eksguard_controls::all() {
         let m = control.meta();
         assert!(ids.insert(m.id), "duplicate ID {}", m.id);
-        for section in ["What it checks", "Why it matters", "Example", "Fix", "References"] {
+        for section in [
+            "What it checks",
+            "Why it matters",
+            "Example",
+            "Fix",
+            "References",
+        ] {
             let text = m.section(section).unwrap_or_default();
-            assert!(!text.is_empty(), "{}: missing or empty section `{section}`", m.id);
+            assert!(
+                !text.is_empty(),
+                "{}: missing or empty section `{section}`",
+                m.id
+            );
         }
         assert!(eksguard_controls::by_id(m.id).is_some());
         assert!(eksguard_controls::by_id(m.name).is_some());
@@ -106,7 +141,12 @@ fn secrets_never_reach_findings() {
     for id in ["IAM-001", "IAM-002"] {
         let findings = scan(&fixtures_dir().join(id).join("fail.yaml"), &config);
         let text = serde_json::to_string(&findings).unwrap();
-        for secret in ["wJalrXUtnFEMI", "je7MtGbClwBF", "AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE"] {
+        for secret in [
+            "wJalrXUtnFEMI",
+            "je7MtGbClwBF",
+            "AKIAIOSFODNN7EXAMPLE",
+            "AKIAI44QH8DHBEXAMPLE",
+        ] {
             assert!(!text.contains(secret), "{id}: report leaks {secret}");
         }
     }
@@ -121,7 +161,10 @@ fn annotation_suppresses_named_controls_only() {
     eksguard_controls::check_object(&loaded.objects[0], &Context::new(&config), &mut sink);
     let findings = sink.into_findings();
     let by = |id: &str| findings.iter().find(|f| f.control == id).unwrap();
-    assert_eq!(by("IAM-005").suppressed.as_ref().unwrap().reason, "node agent needs the host network");
+    assert_eq!(
+        by("IAM-005").suppressed.as_ref().unwrap().reason,
+        "node agent needs the host network"
+    );
     assert!(by("IMG-002").suppressed.is_some());
     assert!(by("IMG-001").suppressed.is_none());
 }

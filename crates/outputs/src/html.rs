@@ -85,19 +85,43 @@ fn row(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = report.summary();
     let mut active: Vec<&Finding> = report.active().collect();
-    active.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.sort_key().cmp(&b.sort_key())));
+    active.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.sort_key().cmp(&b.sort_key()))
+    });
     writeln!(out, "<!doctype html>")?;
-    writeln!(out, r#"<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">"#)?;
-    writeln!(out, r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">"#)?;
-    writeln!(out, "<title>eksguard report</title><style>{STYLE}</style></head><body>")?;
+    writeln!(
+        out,
+        r#"<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">"#
+    )?;
+    writeln!(
+        out,
+        r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">"#
+    )?;
+    writeln!(
+        out,
+        "<title>eksguard report</title><style>{STYLE}</style></head><body>"
+    )?;
     let counts: Vec<String> = Severity::ALL
         .iter()
-        .map(|sev| format!("{} {sev}", s.by_severity.get(sev.as_str()).copied().unwrap_or(0)))
+        .map(|sev| {
+            format!(
+                "{} {sev}",
+                s.by_severity.get(sev.as_str()).copied().unwrap_or(0)
+            )
+        })
         .collect();
     let verdict = if s.failed {
-        format!(r#"<span class="verdict-fail">FAIL: findings at or above {}</span>"#, s.fail_on)
+        format!(
+            r#"<span class="verdict-fail">FAIL: findings at or above {}</span>"#,
+            s.fail_on
+        )
     } else {
-        format!(r#"<span class="verdict-pass">PASS: no finding at or above {}</span>"#, s.fail_on)
+        format!(
+            r#"<span class="verdict-pass">PASS: no finding at or above {}</span>"#,
+            s.fail_on
+        )
     };
     writeln!(
         out,
@@ -111,9 +135,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     write!(out, r#"<div id="filters">Show: "#)?;
     for sev in Severity::ALL {
-        write!(out, r#"<label><input type="checkbox" value="{sev}" checked> {sev}</label>"#)?;
+        write!(
+            out,
+            r#"<label><input type="checkbox" value="{sev}" checked> {sev}</label>"#
+        )?;
     }
-    writeln!(out, r#" — <span id="visible-count">{}</span> shown</div></header><main>"#, active.len())?;
+    writeln!(
+        out,
+        r#" — <span id="visible-count">{}</span> shown</div></header><main>"#,
+        active.len()
+    )?;
     for pillar in pillar_order() {
         let in_pillar: Vec<&&Finding> = active.iter().filter(|f| f.pillar == pillar).collect();
         if in_pillar.is_empty() {
@@ -127,12 +158,23 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             in_pillar.len()
         )?;
         for resp in responsibility_order() {
-            let group: Vec<&&&Finding> = in_pillar.iter().filter(|f| f.responsibility == resp).collect();
+            let group: Vec<&&&Finding> = in_pillar
+                .iter()
+                .filter(|f| f.responsibility == resp)
+                .collect();
             if group.is_empty() {
                 continue;
             }
-            writeln!(out, r#"<h3 data-responsibility="{}">{}</h3>"#, resp.as_str(), esc(resp.title()))?;
-            writeln!(out, "<table><thead><tr><th>Severity</th><th>Control</th><th>Object</th><th>Location</th><th>Finding</th></tr></thead><tbody>")?;
+            writeln!(
+                out,
+                r#"<h3 data-responsibility="{}">{}</h3>"#,
+                resp.as_str(),
+                esc(resp.title())
+            )?;
+            writeln!(
+                out,
+                "<table><thead><tr><th>Severity</th><th>Control</th><th>Object</th><th>Location</th><th>Finding</th></tr></thead><tbody>"
+            )?;
             for f in group {
                 row(out, f)?;
             }
@@ -142,23 +184,48 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     let suppressed: Vec<&Finding> = report.suppressed().collect();
     if !suppressed.is_empty() {
-        writeln!(out, r#"<section class="pillar" id="suppressed"><h2>Suppressed ({})</h2><ul>"#, suppressed.len())?;
+        writeln!(
+            out,
+            r#"<section class="pillar" id="suppressed"><h2>Suppressed ({})</h2><ul>"#,
+            suppressed.len()
+        )?;
         for f in suppressed {
             let reason = f.suppressed.as_ref().map_or("", |s| s.reason.as_str());
-            writeln!(out, "<li><code>{}</code> <code>{}</code>: {}</li>", esc(f.control), esc(&f.object.short()), esc(reason))?;
+            writeln!(
+                out,
+                "<li><code>{}</code> <code>{}</code>: {}</li>",
+                esc(f.control),
+                esc(&f.object.short()),
+                esc(reason)
+            )?;
         }
         writeln!(out, "</ul></section>")?;
     }
     if !report.errors.is_empty() {
-        writeln!(out, r#"<section class="pillar" id="errors"><h2>Input problems ({})</h2><ul>"#, report.errors.len())?;
+        writeln!(
+            out,
+            r#"<section class="pillar" id="errors"><h2>Input problems ({})</h2><ul>"#,
+            report.errors.len()
+        )?;
         for e in report.errors {
-            let class = if e.level == ErrorLevel::Error { "error" } else { "warning" };
-            writeln!(out, r#"<li class="{class}"><code>{}</code></li>"#, esc(&e.to_string()))?;
+            let class = if e.level == ErrorLevel::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            writeln!(
+                out,
+                r#"<li class="{class}"><code>{}</code></li>"#,
+                esc(&e.to_string())
+            )?;
         }
         writeln!(out, "</ul></section>")?;
     }
     let used: BTreeSet<&str> = report.findings.iter().map(|f| f.control).collect();
-    writeln!(out, r#"<section class="pillar" id="rules"><h2>Controls</h2>"#)?;
+    writeln!(
+        out,
+        r#"<section class="pillar" id="rules"><h2>Controls</h2>"#
+    )?;
     for c in report.controls.iter().filter(|c| used.contains(c.id)) {
         writeln!(
             out,
@@ -171,13 +238,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             docs = esc(&c.docs())
         )?;
     }
-    writeln!(out, "</section></main><script>{SCRIPT}</script></body></html>")
+    writeln!(
+        out,
+        "</section></main><script>{SCRIPT}</script></body></html>"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(super::esc(r#"<img src=x onerror="a">&'"#), "&lt;img src=x onerror=&quot;a&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            super::esc(r#"<img src=x onerror="a">&'"#),
+            "&lt;img src=x onerror=&quot;a&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -32,7 +32,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
         "table" => {
-            writeln!(out, "{:<8} {:<9} {:<26} {:<12} TITLE", "ID", "SEVERITY", "PILLAR", "OWNER")?;
+            writeln!(
+                out,
+                "{:<8} {:<9} {:<26} {:<12} TITLE",
+                "ID", "SEVERITY", "PILLAR", "OWNER"
+            )?;
             for c in controls {
                 writeln!(
                     out,

@@ -39,11 +39,13 @@ pub struct CheckArgs {
 }
 
 fn parse_level(s: &str) -> Result<Level, String> {
-    s.parse().map_err(|_| format!("`{s}` is not a level (privileged, baseline, restricted)"))
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a level (privileged, baseline, restricted)"))
 }
 
 fn parse_version(s: &str) -> Result<Version, String> {
-    s.parse().map_err(|_| format!("`{s}` is not a policy version (latest or v1.N)"))
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a policy version (latest or v1.N)"))
 }
 
 struct Verdict {
@@ -63,7 +65,10 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
     let config = crate::config::load(args.config.as_deref())?.config;
     let (inputs, mut errors) = eksguard_files::discover(&args.paths);
     let read = eksguard_files::ReadOptions::default();
-    let loaded: Vec<_> = inputs.par_iter().map(|i| eksguard_files::load(i, &read)).collect();
+    let loaded: Vec<_> = inputs
+        .par_iter()
+        .map(|i| eksguard_files::load(i, &read))
+        .collect();
     let mut objects: Vec<Object> = Vec::new();
     for l in loaded {
         objects.extend(l.objects);
@@ -82,22 +87,32 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
                 Ok(Some(t)) => t,
                 Ok(None) => return Ok(None),
                 Err(e) => {
-                    return Err(InputError::error(obj.source.file.to_string(), format!("{}: {e}", obj.obj_ref().short()))
-                        .at(obj.source.line, obj.source.column));
+                    return Err(InputError::error(
+                        obj.source.file.to_string(),
+                        format!("{}: {e}", obj.obj_ref().short()),
+                    )
+                    .at(obj.source.line, obj.source.column));
                 }
             };
             let lv = match args.level {
                 Some(level) => LevelVersion::new(level, args.version),
                 None => {
                     let ns = obj.namespace.as_deref().unwrap_or("default");
-                    eksguard_controls::pss::namespace_policy(namespaces.get(ns).copied(), &config).0.enforce
+                    eksguard_controls::pss::namespace_policy(namespaces.get(ns).copied(), &config)
+                        .0
+                        .enforce
                 }
             };
             let evaluation = evaluator.evaluate(lv, &target.metadata, &target.spec);
             Ok(Some(Verdict {
                 file: obj.source.file.to_string(),
                 line: obj.source.line,
-                obj: (obj.api_version.clone(), obj.kind.clone(), obj.namespace.clone(), obj.name.clone()),
+                obj: (
+                    obj.api_version.clone(),
+                    obj.kind.clone(),
+                    obj.namespace.clone(),
+                    obj.name.clone(),
+                ),
                 lv,
                 kind: target.kind,
                 evaluation,
@@ -117,7 +132,11 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
     let mut denied = 0usize;
     for v in &verdicts {
         let (api, kind, ns, name) = &v.obj;
-        let message = if v.evaluation.allowed { String::new() } else { v.evaluation.message(&v.lv) };
+        let message = if v.evaluation.allowed {
+            String::new()
+        } else {
+            v.evaluation.message(&v.lv)
+        };
         if !v.evaluation.allowed {
             denied += 1;
         }
@@ -150,7 +169,11 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
             if v.evaluation.allowed {
                 writeln!(out, "{}:{}: {who}: allowed by {}", v.file, v.line, v.lv)?;
             } else if v.kind == TargetKind::Controller {
-                writeln!(out, "{}:{}: {who}: admitted with a warning, its pods denied: {message}", v.file, v.line)?;
+                writeln!(
+                    out,
+                    "{}:{}: {who}: admitted with a warning, its pods denied: {message}",
+                    v.file, v.line
+                )?;
             } else {
                 writeln!(out, "{}:{}: {who}: denied: {message}", v.file, v.line)?;
             }
@@ -160,7 +183,11 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
     for e in &errors {
         eprintln!("{e}");
     }
-    eprintln!("{} evaluated, {denied} denied, {} input errors", verdicts.len(), errors.len());
+    eprintln!(
+        "{} evaluated, {denied} denied, {} input errors",
+        verdicts.len(),
+        errors.len()
+    );
     if errors.iter().any(|e| e.level == ErrorLevel::Error) {
         return Ok(exit::ERROR);
     }

@@ -64,9 +64,20 @@ mod tests {
     #[test]
     fn references() {
         let r = parse("nginx").unwrap();
-        assert_eq!((r.registry, r.repository.as_str(), r.tag, r.digest), ("docker.io", "library/nginx", None, None));
+        assert_eq!(
+            (r.registry, r.repository.as_str(), r.tag, r.digest),
+            ("docker.io", "library/nginx", None, None)
+        );
         let r = parse("localhost:5000/team/app:1.2@sha256:abc").unwrap();
-        assert_eq!((r.registry, r.repository.as_str(), r.tag, r.digest), ("localhost:5000", "team/app", Some("1.2"), Some("sha256:abc")));
+        assert_eq!(
+            (r.registry, r.repository.as_str(), r.tag, r.digest),
+            (
+                "localhost:5000",
+                "team/app",
+                Some("1.2"),
+                Some("sha256:abc")
+            )
+        );
         let r = parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest").unwrap();
         assert_eq!(r.registry, "123456789012.dkr.ecr.us-east-1.amazonaws.com");
         assert_eq!(r.tag, Some("latest"));

@@ -25,7 +25,9 @@ pub fn is_access_key_id(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 20
         && (b.starts_with(b"AKIA") || b.starts_with(b"ASIA"))
-        && b[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b[4..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// Access key IDs appearing as whole words inside a larger text.
@@ -39,7 +41,11 @@ pub fn is_secret_key_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase().replace('-', "_");
     matches!(
         n.as_str(),
-        "aws_secret_access_key" | "aws_secret_key" | "secret_access_key" | "aws_session_token" | "aws_security_token"
+        "aws_secret_access_key"
+            | "aws_secret_key"
+            | "secret_access_key"
+            | "aws_session_token"
+            | "aws_security_token"
     )
 }
 
@@ -98,7 +104,10 @@ mod tests {
         assert!(is_access_key_id("AKIAI44QH8DHBEXAMPLE"));
         assert!(!is_access_key_id("AKIAIOSFODNN7EXAMPLEX")); // 21 characters
         assert!(!is_access_key_id("AKIAiosfodnn7example"));
-        let found = scan_pair("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        let found = scan_pair(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        );
         assert_eq!(found.len(), 1);
         assert!(!format!("{found:?}").contains("wJalr"));
         assert!(scan_pair("AWS_SECRET_ACCESS_KEY", "$(FROM_SECRET)").is_empty());

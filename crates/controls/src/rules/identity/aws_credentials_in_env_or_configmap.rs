@@ -54,8 +54,16 @@ impl Control for AwsCredentialsInEnvOrConfigMap {
 
     fn kinds(&self) -> &'static [&'static str] {
         const KINDS: &[&str] = &[
-            "ConfigMap", "Pod", "PodTemplate", "ReplicationController", "Deployment", "ReplicaSet",
-            "DaemonSet", "StatefulSet", "Job", "CronJob",
+            "ConfigMap",
+            "Pod",
+            "PodTemplate",
+            "ReplicationController",
+            "Deployment",
+            "ReplicaSet",
+            "DaemonSet",
+            "StatefulSet",
+            "Job",
+            "CronJob",
         ];
         KINDS
     }
@@ -66,7 +74,9 @@ impl Control for AwsCredentialsInEnvOrConfigMap {
                 return;
             };
             for (key, value) in data {
-                let Some(value) = value.as_str() else { continue };
+                let Some(value) = value.as_str() else {
+                    continue;
+                };
                 for cred in scan_pair(key, value) {
                     out.report(
                         &Self::META,

@@ -70,7 +70,9 @@ impl Control for AwsCredentialsInSecret {
                     else {
                         continue;
                     };
-                    let Ok(s) = String::from_utf8(bytes) else { continue };
+                    let Ok(s) = String::from_utf8(bytes) else {
+                        continue;
+                    };
                     decoded = s;
                     decoded.as_str()
                 } else {

@@ -56,7 +56,9 @@ impl Control for DefaultServiceAccount {
             return;
         }
         // Point at the deprecated field only when it is the one set.
-        let field = if pod.str_field("serviceAccount").is_some() && pod.str_field("serviceAccountName").is_none() {
+        let field = if pod.str_field("serviceAccount").is_some()
+            && pod.str_field("serviceAccountName").is_none()
+        {
             "serviceAccount"
         } else {
             "serviceAccountName"
@@ -65,7 +67,10 @@ impl Control for DefaultServiceAccount {
             &Self::META,
             obj,
             pod.path.clone().key(field),
-            format!("{} runs as the namespace's default ServiceAccount", obj.obj_ref().short()),
+            format!(
+                "{} runs as the namespace's default ServiceAccount",
+                obj.obj_ref().short()
+            ),
             "Create a dedicated ServiceAccount for this workload and set serviceAccountName to it.",
         );
     }

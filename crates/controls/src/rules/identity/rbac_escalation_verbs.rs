@@ -39,10 +39,22 @@ control! {
 }
 
 const CHECKS: &[(&str, &str, &[&str])] = &[
-    ("escalate", "rbac.authorization.k8s.io", &["roles", "clusterroles"]),
-    ("bind", "rbac.authorization.k8s.io", &["roles", "clusterroles"]),
+    (
+        "escalate",
+        "rbac.authorization.k8s.io",
+        &["roles", "clusterroles"],
+    ),
+    (
+        "bind",
+        "rbac.authorization.k8s.io",
+        &["roles", "clusterroles"],
+    ),
     ("impersonate", "", &["users", "groups", "serviceaccounts"]),
-    ("impersonate", "authentication.k8s.io", &["uids", "userextras/scopes"]),
+    (
+        "impersonate",
+        "authentication.k8s.io",
+        &["uids", "userextras/scopes"],
+    ),
 ];
 
 impl Control for RbacEscalationVerbs {

@@ -71,7 +71,8 @@ impl Control for RbacSecretsClusterWide {
             if name == "cluster-admin" {
                 continue;
             }
-            let Some(role) = inv.find("rbac.authorization.k8s.io", "ClusterRole", None, name) else {
+            let Some(role) = inv.find("rbac.authorization.k8s.io", "ClusterRole", None, name)
+            else {
                 continue;
             };
             let verbs: Vec<&str> = rules(&role.raw)

@@ -59,7 +59,13 @@ fn bound_subjects(inv: &Inventory) -> (HashSet<(String, String)>, HashSet<String
         .of_kind("rbac.authorization.k8s.io", "RoleBinding")
         .chain(inv.of_kind("rbac.authorization.k8s.io", "ClusterRoleBinding"));
     for b in bindings {
-        for s in b.raw.get("subjects").and_then(Value::as_array).into_iter().flatten() {
+        for s in b
+            .raw
+            .get("subjects")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let kind = s.get("kind").and_then(Value::as_str).unwrap_or("");
             let name = s.get("name").and_then(Value::as_str).unwrap_or("");
             match kind {

@@ -8,7 +8,7 @@ pub mod workload_violates_enforce;
 
 use crate::{Config, Context, Sink};
 use eksguard_core::{Inventory, JsonPath, Object};
-use eksguard_pss::{Exemptions, LabelError, Policy, PodTarget};
+use eksguard_pss::{Exemptions, LabelError, PodTarget, Policy};
 use std::collections::BTreeMap;
 
 /// Namespaces where EKS runs its own components; PSS labels there are
@@ -20,7 +20,11 @@ pub(crate) const SYSTEM_NAMESPACES: &[&str] = &["kube-system"];
 pub fn namespace_policy(ns: Option<&Object>, config: &Config) -> (Policy, Vec<LabelError>) {
     let (defaults, _) = Policy::from_labels(&prefixed(&config.pss.defaults), Policy::default());
     let labels: BTreeMap<String, String> = ns
-        .map(|n| n.labels().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        .map(|n| {
+            n.labels()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     Policy::from_labels(&labels, defaults)
 }
@@ -51,7 +55,14 @@ pub(crate) fn target(obj: &Object, out: &mut Sink) -> Option<PodTarget> {
                 eksguard_pss::Error::InvalidObject { path, .. } => dotted(path),
                 _ => JsonPath::root(),
             };
-            out.input_error(obj, &path, format!("{}: cannot evaluate Pod Security: {e}", obj.obj_ref().short()));
+            out.input_error(
+                obj,
+                &path,
+                format!(
+                    "{}: cannot evaluate Pod Security: {e}",
+                    obj.obj_ref().short()
+                ),
+            );
             None
         }
     }

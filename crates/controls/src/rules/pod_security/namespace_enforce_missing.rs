@@ -69,8 +69,14 @@ impl Control for NamespaceEnforceMissing {
             return;
         }
         let message = match obj.label(LABEL) {
-            Some(_) => format!("namespace {} enforces the privileged Pod Security level", obj.name),
-            None => format!("namespace {} has no {LABEL} label: pods are admitted at the privileged level", obj.name),
+            Some(_) => format!(
+                "namespace {} enforces the privileged Pod Security level",
+                obj.name
+            ),
+            None => format!(
+                "namespace {} has no {LABEL} label: pods are admitted at the privileged level",
+                obj.name
+            ),
         };
         out.report(
             &Self::META,

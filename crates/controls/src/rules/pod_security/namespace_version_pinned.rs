@@ -57,7 +57,9 @@ impl Control for NamespaceVersionPinned {
             return;
         }
         let (policy, _) = namespace_policy(Some(obj), ctx.config);
-        let Version::V1(minor) = policy.enforce.version else { return };
+        let Version::V1(minor) = policy.enforce.version else {
+            return;
+        };
         let cluster = ctx.k8s_minor.unwrap_or(NEWEST_MINOR).min(NEWEST_MINOR);
         if policy.enforce.level == Level::Privileged || minor >= cluster {
             return;

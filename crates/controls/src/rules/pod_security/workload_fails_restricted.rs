@@ -58,7 +58,14 @@ impl Control for WorkloadFailsRestricted {
                 continue;
             }
             let Some(t) = target(obj, out) else { continue };
-            if ctx.config.pss.exemptions.runtime_classes.iter().any(|r| Some(r) == t.spec.runtime_class_name.as_ref()) {
+            if ctx
+                .config
+                .pss
+                .exemptions
+                .runtime_classes
+                .iter()
+                .any(|r| Some(r) == t.spec.runtime_class_name.as_ref())
+            {
                 continue;
             }
             let e = evaluator.evaluate(restricted, &t.metadata, &t.spec);

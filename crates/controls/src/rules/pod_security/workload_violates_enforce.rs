@@ -77,7 +77,15 @@ impl Control for WorkloadViolatesEnforce {
             };
             // Evaluate the enforce level as if for a pod: that is what the
             // controller's pods will meet.
-            let d = eksguard_pss::decide(&evaluator, &policy, &[], &exemptions, &request, &t.metadata, &t.spec);
+            let d = eksguard_pss::decide(
+                &evaluator,
+                &policy,
+                &[],
+                &exemptions,
+                &request,
+                &t.metadata,
+                &t.spec,
+            );
             let Some(deny) = d.deny else { continue };
             let upstream = deny.evaluation.message(&deny.level_version);
             let message = match t.kind {
