@@ -9,7 +9,7 @@ mod json;
 mod junit;
 mod markdown;
 mod policyreport;
-mod sarif;
+pub mod sarif;
 mod table;
 
 use eksguard_core::{

@@ -6,7 +6,8 @@ use eksguard_core::{ErrorLevel, Finding, Severity};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
-fn level(s: Severity) -> &'static str {
+/// SARIF result level for a severity.
+pub fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -15,7 +16,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// GitHub maps `security-severity` to its critical/high/medium/low labels.
-fn security_severity(s: Severity) -> &'static str {
+pub fn security_severity(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -26,7 +27,7 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 /// A relative URI reference for a path as the user gave it.
-fn uri(path: &str) -> String {
+pub fn uri(path: &str) -> String {
     let mut s = String::with_capacity(path.len());
     for b in path.trim_start_matches("./").bytes() {
         match b {

@@ -363,41 +363,10 @@ impl Sink {
 /// reports look alike in GitHub code scanning.
 mod sarif {
     use eksguard_audit::{Detection, RULES, Summary};
-    use eksguard_core::Severity;
     use serde_json::{Value, json};
 
-    fn level(s: Severity) -> &'static str {
-        match s {
-            Severity::Critical | Severity::High => "error",
-            Severity::Medium => "warning",
-            Severity::Low | Severity::Info => "note",
-        }
-    }
-
-    /// GitHub maps `security-severity` to its critical/high/medium/low labels.
-    fn security_severity(s: Severity) -> &'static str {
-        match s {
-            Severity::Critical => "9.5",
-            Severity::High => "8.0",
-            Severity::Medium => "5.5",
-            Severity::Low => "3.0",
-            Severity::Info => "0.0",
-        }
-    }
-
-    /// A relative URI reference for a path as the user gave it.
-    fn uri(path: &str) -> String {
-        let mut s = String::with_capacity(path.len());
-        for b in path.trim_start_matches("./").bytes() {
-            match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                    s.push(b as char)
-                }
-                _ => s.push_str(&format!("%{b:02X}")),
-            }
-        }
-        s
-    }
+    // Levels, security-severity and URIs exactly as `scan`'s SARIF.
+    use eksguard_report::sarif::{level, security_severity, uri};
 
     fn result(d: &Detection, live: bool) -> Value {
         let mut logical = vec![
