@@ -52,6 +52,8 @@ pub struct Config {
 struct Compiled {
     registries: Vec<(bool, GlobMatcher)>,
     exceptions: Vec<CompiledException>,
+    /// `pss.defaults` parsed; privileged (upstream's default) until compiled.
+    pss_defaults: eksguard_pss::Policy,
 }
 
 #[derive(Debug)]
@@ -138,6 +140,20 @@ impl Config {
     /// naming the offending entry.
     pub fn compile(&mut self) -> Vec<String> {
         let mut errors = Vec::new();
+        // Upstream's PodSecurityConfiguration rejects invalid defaults at API
+        // server start; so does eksguard, rather than falling back silently.
+        let labels: std::collections::BTreeMap<String, String> = self
+            .pss
+            .defaults
+            .iter()
+            .map(|(k, v)| (format!("pod-security.kubernetes.io/{k}"), v.clone()))
+            .collect();
+        let (defaults, label_errors) =
+            eksguard_pss::Policy::from_labels(&labels, eksguard_pss::Policy::default());
+        self.compiled.pss_defaults = defaults;
+        for e in label_errors {
+            errors.push(format!("pss.defaults: {e}"));
+        }
         for r in &self.images.allowed_registries {
             match glob(r, true) {
                 Ok(m) => self.compiled.registries.push((r.contains('/'), m)),
@@ -178,6 +194,11 @@ impl Config {
             }
         }
         errors
+    }
+
+    /// The Pod Security policy for namespaces without labels (`pss.defaults`).
+    pub fn pss_defaults(&self) -> eksguard_pss::Policy {
+        self.compiled.pss_defaults
     }
 
     pub fn is_enabled(&self, id: &str) -> bool {
@@ -349,5 +370,42 @@ mod tests {
         assert!(!c.registry_allowed("docker.io", "docker.io/library/nginx"));
         // `*` does not cross `/`: a lookalike path on another host is refused.
         assert!(!c.registry_allowed("evil.io", "evil.io/x.dkr.ecr.y.amazonaws.com/app"));
+    }
+}
+
+#[cfg(test)]
+mod pss_defaults_tests {
+    use super::*;
+    use eksguard_pss::Level;
+
+    fn with_defaults(pairs: &[(&str, &str)]) -> Config {
+        Config {
+            pss: PssConfig {
+                defaults: pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn valid_defaults_are_compiled() {
+        let mut c = with_defaults(&[("enforce", "baseline"), ("warn", "restricted")]);
+        assert_eq!(c.pss_defaults().enforce.level, Level::Privileged);
+        assert!(c.compile().is_empty());
+        assert_eq!(c.pss_defaults().enforce.level, Level::Baseline);
+        assert_eq!(c.pss_defaults().warn.level, Level::Restricted);
+    }
+
+    #[test]
+    fn invalid_defaults_are_an_error_not_a_silent_fallback() {
+        let mut c = with_defaults(&[("enforce", "strict")]);
+        let errors = c.compile();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("pss.defaults:"), "{errors:?}");
+        assert!(errors[0].contains("strict"), "{errors:?}");
     }
 }

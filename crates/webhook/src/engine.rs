@@ -7,7 +7,6 @@ use eksguard_controls::{Config, Context, Sink};
 use eksguard_core::{Object, Source};
 use eksguard_pss::{Evaluator, Exemptions, Level, LevelVersion, Policy, Request, TargetKind};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::namespaces::Namespaces;
@@ -50,22 +49,9 @@ impl Engine {
     /// which PSS `latest` resolves to.
     pub fn new(config: Config, k8s_minor: Option<u64>) -> Result<Engine, crate::Error> {
         let settings = Settings::from_config(config.webhook.as_ref())?;
-        let labels: BTreeMap<String, String> = config
-            .pss
-            .defaults
-            .iter()
-            .map(|(k, v)| (format!("pod-security.kubernetes.io/{k}"), v.clone()))
-            .collect();
-        let (pss_defaults, errs) = Policy::from_labels(&labels, Policy::default());
-        if let Some(e) = errs.first() {
-            return Err(crate::Error::Config(format!("pss.defaults: {e}")));
-        }
-        let ex = &config.pss.exemptions;
-        let exemptions = Exemptions {
-            usernames: ex.usernames.clone(),
-            runtime_classes: ex.runtime_classes.clone(),
-            namespaces: ex.namespaces.clone(),
-        };
+        // The same defaults and exemptions `scan` uses, so both agree.
+        let pss_defaults = config.pss_defaults();
+        let exemptions = eksguard_controls::pss::exemptions(&config);
         Ok(Engine {
             config,
             settings,

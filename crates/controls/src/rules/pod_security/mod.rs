@@ -18,7 +18,6 @@ pub(crate) const SYSTEM_NAMESPACES: &[&str] = &["kube-system"];
 /// The policy a namespace gets: the admission defaults from config, then
 /// its labels, as upstream's `PolicyToEvaluate` does.
 pub fn namespace_policy(ns: Option<&Object>, config: &Config) -> (Policy, Vec<LabelError>) {
-    let (defaults, _) = Policy::from_labels(&prefixed(&config.pss.defaults), Policy::default());
     let labels: BTreeMap<String, String> = ns
         .map(|n| {
             n.labels()
@@ -26,15 +25,7 @@ pub fn namespace_policy(ns: Option<&Object>, config: &Config) -> (Policy, Vec<La
                 .collect()
         })
         .unwrap_or_default();
-    Policy::from_labels(&labels, defaults)
-}
-
-/// Config defaults are written `enforce: baseline`; the parser wants labels.
-fn prefixed(defaults: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    defaults
-        .iter()
-        .map(|(k, v)| (format!("pod-security.kubernetes.io/{k}"), v.clone()))
-        .collect()
+    Policy::from_labels(&labels, config.pss_defaults())
 }
 
 pub fn exemptions(config: &Config) -> Exemptions {
