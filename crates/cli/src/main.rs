@@ -51,6 +51,9 @@ enum Command {
     /// IAM through the pods: which roles each workload can assume, what they may do, and how.
     #[command(subcommand)]
     Iam(cmd::iam::Command),
+    /// Image vulnerability gate over Trivy, Grype and Amazon ECR scan reports.
+    #[command(subcommand)]
+    Images(cmd::images::Command),
     /// The AWS side of a cluster: `aws snapshot` collects it for offline scans.
     Aws(cmd::aws::Args),
     /// The validating admission webhook: the same controls at deploy time.
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Pss(c) => cmd::pss::run(c),
         Command::Netpol(c) => cmd::netpol::run(c),
         Command::Iam(c) => cmd::iam::run(c),
+        Command::Images(c) => cmd::images::run(c),
         Command::Aws(a) => cmd::aws::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Webhook(c) => cmd::webhook::run(c),

@@ -1,8 +1,9 @@
 //! The scan pipeline: inputs → objects → controls → findings.
 //!
 //! Files are parsed and object controls run in parallel, one file per task;
-//! inventory controls run once all objects are in. Output order is fixed by
-//! sorting, not by scheduling.
+//! objects collected elsewhere (a live cluster, one batch per resource) go
+//! through the same [`check`]; inventory controls run once all objects are
+//! in. Output order is fixed by sorting, not by scheduling.
 
 use eksguard_controls::config::Date;
 use eksguard_controls::{Config, Context, Sink};
@@ -25,45 +26,67 @@ pub struct ScanOptions<'a> {
     pub today: Date,
     /// Cluster Kubernetes minor version (`--k8s-version`).
     pub k8s_minor: Option<u64>,
+    /// Image vulnerability scan results (`--image-reports`).
+    pub images: Option<&'a eksguard_images::ImageIndex>,
     /// The AWS side (`--aws`, `--aws-snapshot`, or a snapshot found under the
     /// paths), checked beside the Kubernetes objects.
     pub aws: Option<eksguard_core::aws::AwsFacts>,
 }
 
-struct FileResult {
+/// The objects of one input with their object-control findings.
+pub struct Batch {
     objects: Vec<Object>,
     errors: Vec<InputError>,
     findings: Vec<Finding>,
 }
 
-pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
-    let (inputs, mut errors) = eksguard_files::discover(paths);
-    let ctx = Context {
+/// What controls read besides the objects; one place, so files and live
+/// inputs are checked alike.
+fn context<'a>(opts: &'a ScanOptions) -> Context<'a> {
+    Context {
         config: opts.config,
         k8s_minor: opts.k8s_minor,
-    };
-    let results: Vec<FileResult> = inputs
+        images: opts.images,
+        today: opts.today,
+    }
+}
+
+/// Runs the object controls on the objects of one input, then drops the
+/// payloads no inventory control reads (Secret values among them), so they
+/// do not stay in memory for the rest of the scan.
+pub fn check(objects: Vec<Object>, mut errors: Vec<InputError>, opts: &ScanOptions) -> Batch {
+    let ctx = context(opts);
+    let mut sink = Sink::new();
+    for obj in &objects {
+        eksguard_controls::check_object(obj, &ctx, &mut sink);
+    }
+    let mut objects = objects;
+    for obj in objects.iter_mut().filter(|o| !needed_whole(o)) {
+        obj.shrink();
+    }
+    let (findings, mut check_errors) = sink.into_parts();
+    errors.append(&mut check_errors);
+    Batch {
+        objects,
+        errors,
+        findings,
+    }
+}
+
+/// Scans `paths` together with inputs already collected and [`check`]ed
+/// elsewhere (one batch per input, in a deterministic order).
+pub fn scan(paths: &[PathBuf], collected: Vec<Batch>, opts: &ScanOptions) -> ScanOutput {
+    let (inputs, mut errors) = eksguard_files::discover(paths);
+    let ctx = context(opts);
+    let mut results: Vec<Batch> = inputs
         .par_iter()
         .map(|input: &Input| {
             let loaded = eksguard_files::load(input, &opts.read);
-            let mut sink = Sink::new();
-            for obj in &loaded.objects {
-                eksguard_controls::check_object(obj, &ctx, &mut sink);
-            }
-            let mut objects = loaded.objects;
-            for obj in objects.iter_mut().filter(|o| !needed_whole(o)) {
-                obj.shrink();
-            }
-            let (findings, mut check_errors) = sink.into_parts();
-            let mut errors = loaded.errors;
-            errors.append(&mut check_errors);
-            FileResult {
-                objects,
-                errors,
-                findings,
-            }
+            check(loaded.objects, loaded.errors, opts)
         })
         .collect();
+    let input_count = inputs.len() + collected.len();
+    results.extend(collected);
     let mut objects = Vec::new();
     let mut findings = Vec::new();
     for r in results {
@@ -90,7 +113,7 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
         findings,
         errors,
         inventory,
-        inputs: inputs.len(),
+        inputs: input_count,
     }
 }
 

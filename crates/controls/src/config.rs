@@ -54,6 +54,7 @@ struct Compiled {
     exceptions: Vec<CompiledException>,
     /// `pss.defaults` parsed; privileged (upstream's default) until compiled.
     pss_defaults: eksguard_pss::Policy,
+    gate: eksguard_images::Gate,
 }
 
 #[derive(Debug)]
@@ -99,6 +100,43 @@ pub struct PssExemptions {
 pub struct ImagesConfig {
     #[serde(default)]
     pub allowed_registries: Vec<String>,
+    /// The vulnerability gate (IMG-010, `eksguard images gate`).
+    #[serde(default)]
+    pub vulnerabilities: VulnerabilityConfig,
+}
+
+/// ```yaml
+/// images:
+///   vulnerabilities:
+///     fail_on: high            # critical | high | medium | low | negligible
+///     ignore_unfixed: false    # skip vulnerabilities no version fixes
+///     ignore:
+///       - id: CVE-2024-6387
+///         images: "docker.io/library/nginx"   # optional glob on registry/repository
+///         reason: "sshd is not started in this image"
+///         expires: 2026-12-31                 # optional
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VulnerabilityConfig {
+    #[serde(default)]
+    pub fail_on: Option<String>,
+    #[serde(default)]
+    pub ignore_unfixed: bool,
+    #[serde(default)]
+    pub ignore: Vec<VulnerabilityIgnore>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VulnerabilityIgnore {
+    pub id: String,
+    #[serde(default)]
+    pub images: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +192,25 @@ impl Config {
         for e in label_errors {
             errors.push(format!("pss.defaults: {e}"));
         }
+        let v = &self.images.vulnerabilities;
+        self.compiled.gate.ignore_unfixed = v.ignore_unfixed;
+        if let Some(f) = &v.fail_on {
+            match f.parse() {
+                Ok(s) => self.compiled.gate.fail_on = s,
+                Err(e) => errors.push(format!("images.vulnerabilities.fail_on: {e}")),
+            }
+        }
+        for (i, ig) in v.ignore.iter().enumerate() {
+            match eksguard_images::Ignore::new(
+                &ig.id,
+                ig.images.as_deref(),
+                &ig.reason,
+                ig.expires.as_deref(),
+            ) {
+                Ok(x) => self.compiled.gate.ignore.push(x),
+                Err(e) => errors.push(format!("images.vulnerabilities.ignore[{i}]: {e}")),
+            }
+        }
         for r in &self.images.allowed_registries {
             match glob(r, true) {
                 Ok(m) => self.compiled.registries.push((r.contains('/'), m)),
@@ -194,6 +251,11 @@ impl Config {
             }
         }
         errors
+    }
+
+    /// The image vulnerability gate (`images.vulnerabilities`).
+    pub fn vulnerability_gate(&self) -> &eksguard_images::Gate {
+        &self.compiled.gate
     }
 
     /// The Pod Security policy for namespaces without labels (`pss.defaults`).
@@ -354,6 +416,7 @@ mod tests {
                     "*.dkr.ecr.*.amazonaws.com".into(),
                     "public.ecr.aws/eks-distro".into(),
                 ],
+                ..Default::default()
             },
             ..Default::default()
         };

@@ -43,6 +43,11 @@ pub struct Context<'a> {
     /// The cluster's Kubernetes minor version (`1.N`), when known: from
     /// `--k8s-version` or the EKS cluster. `None` means "the newest known".
     pub k8s_minor: Option<u64>,
+    /// Vulnerability scan reports of images (`--image-reports`); `None`
+    /// when none were given, so image-vulnerability controls stay quiet.
+    pub images: Option<&'a eksguard_images::ImageIndex>,
+    /// The day expiry dates are evaluated against.
+    pub today: config::Date,
 }
 
 impl<'a> Context<'a> {
@@ -50,6 +55,8 @@ impl<'a> Context<'a> {
         Context {
             config,
             k8s_minor: None,
+            images: None,
+            today: config::Date::today(),
         }
     }
 }
@@ -153,8 +160,13 @@ impl Sink {
     /// silently skipping the object.
     pub fn input_error(&mut self, obj: &Object, path: &JsonPath, message: impl Into<String>) {
         let pos = obj.locate(path);
-        self.errors
-            .push(InputError::error(obj.source.file.to_string(), message).at(pos.line, pos.column));
+        let e = InputError::error(obj.source.file.to_string(), message);
+        // Line 0: an object from a live API, which has no positions.
+        self.errors.push(if pos.line == 0 {
+            e
+        } else {
+            e.at(pos.line, pos.column)
+        });
     }
 
     /// Findings and input errors.

@@ -18,6 +18,8 @@ static ALL: &[&dyn Control] = &[
     &images::image_not_pinned::ImageNotPinned,
     &images::image_latest_tag::ImageLatestTag,
     &images::image_registry_not_allowed::ImageRegistryNotAllowed,
+    &images::image_vulnerable::ImageVulnerable,
+    &images::image_not_scanned::ImageNotScanned,
     // Pod security (issue #3).
     &pod_security::namespace_enforce_missing::NamespaceEnforceMissing,
     &pod_security::workload_violates_enforce::WorkloadViolatesEnforce,

@@ -23,8 +23,24 @@ fn config_for(dir: &Path) -> Config {
     config
 }
 
+/// A fixture's `reports/` directory: image vulnerability scan reports, as
+/// `--image-reports` gives them (paths relative, so snapshots are stable).
+fn images_for(id: &str) -> Option<eksguard_images::ImageIndex> {
+    let dir = PathBuf::from(format!("tests/fixtures/{id}/reports"));
+    if !dir.is_dir() {
+        return None;
+    }
+    let (scans, errors) = eksguard_images::read_reports(&[dir], 1 << 20);
+    assert!(errors.is_empty(), "{id}: {errors:?}");
+    Some(eksguard_images::ImageIndex::new(scans))
+}
+
 /// Runs the whole catalog over one file, as `scan` does.
-fn scan(file: &Path, config: &Config) -> Vec<Finding> {
+fn scan(
+    file: &Path,
+    config: &Config,
+    images: Option<&eksguard_images::ImageIndex>,
+) -> Vec<Finding> {
     let name = format!(
         "fixtures/{}",
         file.strip_prefix(fixtures_dir()).unwrap().display()
@@ -32,7 +48,8 @@ fn scan(file: &Path, config: &Config) -> Vec<Finding> {
     let bytes = std::fs::read(file).unwrap();
     let loaded = eksguard_files::load_bytes(&name, &bytes).finish();
     assert!(loaded.errors.is_empty(), "{name}: {:?}", loaded.errors);
-    let ctx = Context::new(config);
+    let mut ctx = Context::new(config);
+    ctx.images = images;
     let mut sink = Sink::new();
     for obj in &loaded.objects {
         eksguard_controls::check_object(obj, &ctx, &mut sink);
@@ -58,6 +75,7 @@ fn every_control_fails_on_its_failing_fixture_and_passes_its_passing_one() {
             continue;
         }
         let config = config_for(&dir);
+        let images = images_for(id);
         let fail = dir.join("fail.yaml");
         let pass = dir.join("pass.yaml");
         assert!(
@@ -66,7 +84,7 @@ fn every_control_fails_on_its_failing_fixture_and_passes_its_passing_one() {
             dir.display()
         );
 
-        let failing: Vec<Finding> = scan(&fail, &config)
+        let failing: Vec<Finding> = scan(&fail, &config, images.as_ref())
             .into_iter()
             .filter(|f| f.control == id)
             .collect();
@@ -86,7 +104,7 @@ fn every_control_fails_on_its_failing_fixture_and_passes_its_passing_one() {
                     && !f.remediation.is_empty()
             );
         }
-        let passing: Vec<Finding> = scan(&pass, &config)
+        let passing: Vec<Finding> = scan(&pass, &config, images.as_ref())
             .into_iter()
             .filter(|f| f.control == id)
             .collect();
@@ -139,7 +157,7 @@ fn every_control_is_documented_with_all_sections() {
 fn secrets_never_reach_findings() {
     let config = Config::default();
     for id in ["IAM-001", "IAM-002"] {
-        let findings = scan(&fixtures_dir().join(id).join("fail.yaml"), &config);
+        let findings = scan(&fixtures_dir().join(id).join("fail.yaml"), &config, None);
         let text = serde_json::to_string(&findings).unwrap();
         for secret in [
             "wJalrXUtnFEMI",

@@ -104,7 +104,9 @@ impl Object {
     /// spans, which no longer match). The scan does this, once object
     /// controls have run, for kinds no inventory control reads: CRDs and
     /// ConfigMap/Secret payloads are most of a cluster dump's bytes, and
-    /// secret values should not stay in memory longer than needed.
+    /// secret values should not stay in memory longer than needed. The
+    /// `last-applied-configuration` annotation goes too: kubectl fills it
+    /// with a copy of the whole object, payload included.
     pub fn shrink(&mut self) {
         let mut keep = serde_json::Map::new();
         if let Value::Object(m) = &mut self.raw {
@@ -113,6 +115,12 @@ impl Object {
                     keep.insert(key.to_owned(), v);
                 }
             }
+        }
+        if let Some(Value::Object(ann)) = keep
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        {
+            ann.remove("kubectl.kubernetes.io/last-applied-configuration");
         }
         self.raw = Value::Object(keep);
         self.spans = None;
@@ -192,5 +200,32 @@ pub fn type_name(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "sequence",
         Value::Object(_) => "mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_keeps_metadata_but_no_copy_of_the_payload() {
+        let source = Source {
+            file: Arc::from("s.yaml"),
+            document: 0,
+            item: None,
+            line: 1,
+            column: 1,
+        };
+        let raw = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s", "annotations": {"team": "a",
+                "kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"k\":\"c2VjcmV0\"}}"}},
+            "data": {"k": "c2VjcmV0"}});
+        let mut obj = Object::from_value(raw, None, source).unwrap();
+        obj.shrink();
+        assert_eq!(
+            obj.raw,
+            serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": "s", "annotations": {"team": "a"}}})
+        );
     }
 }

@@ -18,7 +18,13 @@ fn main() -> ExitCode {
     };
     let opts = ServerOptions::new(listen, cert.into(), key.into());
     let source = NamespaceSource::File(namespaces.into());
-    match run(opts, eksguard_controls::Config::default(), source, None) {
+    match run(
+        opts,
+        eksguard_controls::Config::default(),
+        source,
+        None,
+        None,
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -41,6 +41,9 @@ pub struct Engine {
     k8s_minor: Option<u64>,
     pss_defaults: Policy,
     exemptions: Exemptions,
+    /// Image scan reports read at start (`--image-reports`): the
+    /// vulnerability gate (IMG-010/011) at admission.
+    images: Option<eksguard_images::ImageIndex>,
 }
 
 impl Engine {
@@ -59,7 +62,15 @@ impl Engine {
             k8s_minor,
             pss_defaults,
             exemptions,
+            images: None,
         })
+    }
+
+    /// Gates images on these vulnerability scan results, as `scan
+    /// --image-reports` does.
+    pub fn with_images(mut self, images: eksguard_images::ImageIndex) -> Self {
+        self.images = Some(images);
+        self
     }
 
     pub fn settings(&self) -> &Settings {
@@ -266,14 +277,17 @@ impl Engine {
     }
 
     fn object_controls(&self, obj: &Object, out: &mut Out) {
+        let today = Date::today();
         let ctx = Context {
             config: &self.config,
             k8s_minor: self.k8s_minor,
+            images: self.images.as_ref(),
+            today,
         };
         let mut sink = Sink::new();
         eksguard_controls::check_object(obj, &ctx, &mut sink);
         let (mut findings, errors) = sink.into_parts();
-        self.config.apply_exceptions(&mut findings, Date::today());
+        self.config.apply_exceptions(&mut findings, today);
         for f in findings.into_iter().filter(|f| f.suppressed.is_none()) {
             out.push(Violation {
                 control: f.control,

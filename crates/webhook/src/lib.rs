@@ -30,10 +30,10 @@
 //! `"dry_run": true` so they are never mistaken for real changes.
 //!
 //! # Testing against a cluster without a cluster
-//! With the `testing` feature, [`testing::ApiServer`] is an in-process
-//! Kubernetes API server (list/watch with resourceVersion, pagination,
-//! bookmarks, 410 Gone, 403, discovery) that kube-rs and kubectl accept;
-//! the webhook's own tests point the Namespace reflector and
+//! The tests use `eksguard-test-apiserver` (`crates/testing/apiserver`), an
+//! in-process Kubernetes API server (list/watch with resourceVersion,
+//! pagination, bookmarks, 410 Gone, 403, discovery) that kube-rs and kubectl
+//! accept: they point the Namespace reflector and
 //! `kubectl apply --dry-run=client` at it.
 
 mod engine;
@@ -44,9 +44,6 @@ pub mod review;
 mod server;
 mod settings;
 mod tls;
-
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use engine::{Engine, PSS_CONTROL, Review, Violation};
 pub use metrics::{Metrics, Outcome};
@@ -95,6 +92,7 @@ pub fn run(
     config: Config,
     namespaces: NamespaceSource,
     k8s_minor: Option<u64>,
+    images: Option<eksguard_images::ImageIndex>,
 ) -> Result<(), Error> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -103,7 +101,10 @@ pub fn run(
     rt.block_on(async move {
         install_crypto_provider();
         let log = Logger::stdout();
-        let engine = Engine::new(config, k8s_minor)?;
+        let mut engine = Engine::new(config, k8s_minor)?;
+        if let Some(images) = images {
+            engine = engine.with_images(images);
+        }
         let namespaces = Namespaces::open(&namespaces, log.clone()).await?;
         let server = Server::start(opts, engine, namespaces, log.clone()).await?;
         shutdown_signal().await;

@@ -3,7 +3,7 @@
 //! (which serves the discovery kubectl needs), so the manifests are checked
 //! offline against the resource types they use.
 
-use eksguard_webhook::testing::{ApiServer, ResourceType};
+use eksguard_test_apiserver::{ApiServer, ResourceType};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;

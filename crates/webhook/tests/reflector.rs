@@ -1,13 +1,13 @@
 //! Namespace labels through kube-rs, against the in-process test API server
-//! (crate feature `testing`): the server's own conventions, then the
+//! (`eksguard-test-apiserver`): the server's own conventions, then the
 //! webhook's reflector following label changes, watch events and a 410
 //! relist.
 
 mod support;
 
+use eksguard_test_apiserver::{ApiServer, ResourceType};
 use eksguard_webhook::Namespaces;
 use eksguard_webhook::log::Logger;
-use eksguard_webhook::testing::{ApiServer, ResourceType};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;

@@ -1,8 +1,10 @@
 pub mod audit;
 pub mod aws;
+pub mod cluster;
 pub mod controls;
 pub mod explain;
 pub mod iam;
+pub mod images;
 pub mod netpol;
 pub mod pss;
 pub mod scan;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// Files, directories (recursive) or `-` for stdin. Directories with a
     /// kustomization are rendered with `kubectl kustomize`.
-    #[arg(required_unless_present_any = ["aws", "aws_snapshot"], value_name = "PATH")]
+    #[arg(required_unless_present_any = ["aws", "aws_snapshot", "kube"], value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// table (default), json, sarif, junit, markdown, policyreport, html.
     #[arg(short, long, value_name = "FORMAT")]
@@ -43,8 +43,15 @@ pub struct Args {
     /// or `aws` CLI output) [default: a snapshot found under PATH].
     #[arg(long, value_name = "DIR", conflicts_with = "aws")]
     aws_snapshot: Option<PathBuf>,
+    /// Image vulnerability scan reports (Trivy, Grype or ECR JSON; files or
+    /// directories): enables the vulnerability gate IMG-010 and IMG-011
+    /// [default: `image-reports/` directories found under PATH].
+    #[arg(long, value_name = "REPORT")]
+    image_reports: Vec<PathBuf>,
     #[command(flatten)]
     target: super::aws::Target,
+    #[command(flatten)]
+    kube: super::cluster::KubeArgs,
 }
 
 /// Parses `1.31` or `v1.31` into the minor version.
@@ -64,6 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let loaded = crate::config::load(args.config.as_deref())?;
     let config = loaded.config;
     let today = args.now.unwrap_or_else(Date::today);
+    let live = super::cluster::Live::start(&args.kube)?;
     let (aws, aws_errors) = super::aws::facts_for_scan(
         args.aws,
         &args.target,
@@ -71,6 +79,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         &args.paths,
         today,
     )?;
+    let report_paths = if args.image_reports.is_empty() {
+        super::images::find_under(&args.paths)
+    } else {
+        args.image_reports.clone()
+    };
+    let (images, image_errors) = super::images::load(&report_paths);
     let opts = ScanOptions {
         read: eksguard_files::ReadOptions {
             max_file_size: args.max_file_size,
@@ -79,11 +93,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         config: &config,
         config_path: loaded.path.as_deref(),
         today,
-        k8s_minor: args.k8s_version,
+        k8s_minor: args
+            .k8s_version
+            .or(live.as_ref().and_then(|l| l.k8s_minor())),
+        images: images.as_ref(),
         aws,
     };
-    let mut out = pipeline::scan(&args.paths, &opts);
+    let (batches, live_errors) = match live {
+        Some(l) => l.collect(&opts),
+        None => Default::default(),
+    };
+    let mut out = pipeline::scan(&args.paths, batches, &opts);
     out.errors.extend(aws_errors);
+    out.errors.extend(image_errors);
+    out.errors.extend(live_errors);
     let format = args.format.unwrap_or(Format::Table);
     let evaluated = if matches!(format, Format::Junit | Format::PolicyReport) {
         pipeline::evaluated(&out.inventory, &config)

@@ -38,6 +38,11 @@ pub struct ServeArgs {
     /// The cluster's Kubernetes version (`1.N`), which PSS `latest` means.
     #[arg(long, value_name = "1.N", value_parser = super::scan::parse_k8s_version)]
     k8s_version: Option<u64>,
+    /// Image vulnerability scan reports (Trivy, Grype or ECR JSON), read at
+    /// start: admission gates images as `scan --image-reports` does
+    /// (IMG-010/011). Restart or roll the pods to pick up new reports.
+    #[arg(long, value_name = "REPORT")]
+    image_reports: Vec<PathBuf>,
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<u8> {
@@ -49,7 +54,12 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
             kubeconfig: a.kubeconfig,
         },
     };
+    let (images, errors) = super::images::load(&a.image_reports);
+    if let Some(e) = errors.first() {
+        // A gate that silently lost a report would admit what it should block.
+        anyhow::bail!("cannot read image scan report: {e}");
+    }
     let opts = eksguard_webhook::ServerOptions::new(a.listen, a.tls_cert, a.tls_key);
-    eksguard_webhook::run(opts, loaded.config, namespaces, a.k8s_version)?;
+    eksguard_webhook::run(opts, loaded.config, namespaces, a.k8s_version, images)?;
     Ok(crate::exit::OK)
 }

@@ -47,6 +47,10 @@ fn is_aws_snapshot(dir: &Path) -> bool {
             .is_ok_and(|t| t.contains("eksguard-aws-snapshot/"))
 }
 
+/// Directories of this name hold image vulnerability scan reports (Trivy,
+/// Grype, ECR JSON), which `scan` reads as such, not as manifests.
+pub const IMAGE_REPORTS_DIR: &str = "image-reports";
+
 fn has_kustomization(dir: &Path) -> bool {
     KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
 }
@@ -55,7 +59,8 @@ fn has_kustomization(dir: &Path) -> bool {
 /// extension; a directory is walked recursively for `.yaml`, `.yml` and
 /// `.json` (hidden directories and symlinked directories skipped, sorted for
 /// stable output), a directory holding a kustomization is rendered rather
-/// than walked, and an AWS snapshot directory is left to the AWS reader.
+/// than walked, an AWS snapshot directory is left to the AWS reader and an
+/// `image-reports` directory to the image reader.
 pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -77,7 +82,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
-    if is_aws_snapshot(dir) {
+    if is_aws_snapshot(dir) || dir.file_name().is_some_and(|n| n == IMAGE_REPORTS_DIR) {
         return;
     }
     if has_kustomization(dir) {

@@ -16,7 +16,7 @@
 mod discover;
 pub mod yaml;
 
-pub use discover::{Input, discover};
+pub use discover::{IMAGE_REPORTS_DIR, Input, discover};
 pub use yaml::{Document, Limits, ParseIssue, Parsed};
 
 use eksguard_core::{InputError, JsonPath, Object, Source, Spans};

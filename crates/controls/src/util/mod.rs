@@ -1,5 +1,6 @@
 //! Helpers shared by several controls.
 
-pub mod image;
+/// Image references (moved to the images engine; kept here for the rules).
+pub use eksguard_images::reference as image;
 pub mod rbac;
 pub mod secrets;

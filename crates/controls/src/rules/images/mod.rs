@@ -2,7 +2,9 @@
 
 pub mod image_latest_tag;
 pub mod image_not_pinned;
+pub mod image_not_scanned;
 pub mod image_registry_not_allowed;
+pub mod image_vulnerable;
 
 use eksguard_core::{ContainerRef, Object};
 

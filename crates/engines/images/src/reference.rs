@@ -17,6 +17,21 @@ impl ImageRef<'_> {
     pub fn full_name(&self) -> String {
         format!("{}/{}", self.registry, self.repository)
     }
+
+    /// `registry/repository:tag`, with the tag the runtime pulls when none
+    /// is given (`latest`).
+    pub fn name_tag(&self) -> String {
+        format!("{}:{}", self.full_name(), self.tag.unwrap_or("latest"))
+    }
+}
+
+/// Docker Hub answers under several host names; the runtime treats them
+/// as `docker.io`, so matching must too.
+fn docker_hub_alias(host: &str) -> &str {
+    match host {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => "docker.io",
+        h => h,
+    }
 }
 
 /// Parses `[host[:port]/]path[:tag][@digest]`. The first component is a
@@ -32,7 +47,9 @@ pub fn parse(image: &str) -> Option<ImageRef<'_>> {
         None => (image, None),
     };
     let (registry, rest) = match name_tag.split_once('/') {
-        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (first, rest),
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
+            (docker_hub_alias(first), rest)
+        }
         _ => ("docker.io", name_tag),
     };
     // A tag is after the last ':' of the last path component.
@@ -83,6 +100,10 @@ mod tests {
         assert_eq!(r.tag, Some("latest"));
         let r = parse("bitnami/redis:7").unwrap();
         assert_eq!(r.full_name(), "docker.io/bitnami/redis");
+        assert_eq!(
+            parse("index.docker.io/library/nginx").unwrap().name_tag(),
+            "docker.io/library/nginx:latest"
+        );
         assert!(parse("").is_none());
         assert!(parse("{{ .Values.image }}").is_none());
     }

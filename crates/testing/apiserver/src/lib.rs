@@ -1,14 +1,18 @@
-//! An in-process Kubernetes API server for tests (feature `testing`).
+//! An in-process Kubernetes API server for eksguard's tests.
 //!
 //! Plain HTTP on 127.0.0.1, in memory, following the API conventions a
 //! client such as kube-rs relies on: discovery (`/api`, `/apis`,
 //! `/api/v1`, `/apis/G/V`), list with `resourceVersion`, `limit` and
-//! `continue`, watch streams of `ADDED`/`MODIFIED`/`DELETED` events with
-//! `BOOKMARK`s, `410 Gone` (an `ERROR` event with an `Expired` Status, as the
-//! real server sends it) for a watch or continue token older than the
-//! compacted history, and `403 Forbidden` for resources marked forbidden.
-//! Reusable by any test that needs a cluster: register resource types, put
-//! objects, [`ApiServer::compact`] to force relists.
+//! `continue` (namespaced resources also across all namespaces), watch
+//! streams of `ADDED`/`MODIFIED`/`DELETED` events with `BOOKMARK`s,
+//! `410 Gone` (an `ERROR` event with an `Expired` Status, as the real server
+//! sends it) for a watch or continue token older than the compacted history,
+//! `403 Forbidden` for resources marked forbidden and `401 Unauthorized`
+//! without the bearer token, when one is required.
+//! Reusable by any test that needs a cluster: register resource types
+//! ([`ResourceType::standard`] for the built-in ones), put objects,
+//! [`ApiServer::compact`] to force relists,
+//! [`ApiServer::expire_continue_after`] to expire a paginated list midway.
 
 use axum::Router;
 use axum::body::Body;
@@ -46,6 +50,93 @@ impl ResourceType {
         }
     }
 
+    /// The built-in types an EKS cluster serves that eksguard reads.
+    pub fn standard() -> Vec<ResourceType> {
+        [
+            ("", "v1", "namespaces", "Namespace", false),
+            ("", "v1", "pods", "Pod", true),
+            ("", "v1", "services", "Service", true),
+            ("", "v1", "serviceaccounts", "ServiceAccount", true),
+            ("", "v1", "configmaps", "ConfigMap", true),
+            ("", "v1", "secrets", "Secret", true),
+            (
+                "",
+                "v1",
+                "replicationcontrollers",
+                "ReplicationController",
+                true,
+            ),
+            ("", "v1", "podtemplates", "PodTemplate", true),
+            ("apps", "v1", "deployments", "Deployment", true),
+            ("apps", "v1", "statefulsets", "StatefulSet", true),
+            ("apps", "v1", "daemonsets", "DaemonSet", true),
+            ("apps", "v1", "replicasets", "ReplicaSet", true),
+            ("batch", "v1", "jobs", "Job", true),
+            ("batch", "v1", "cronjobs", "CronJob", true),
+            (
+                "networking.k8s.io",
+                "v1",
+                "networkpolicies",
+                "NetworkPolicy",
+                true,
+            ),
+            ("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
+            (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "rolebindings",
+                "RoleBinding",
+                true,
+            ),
+            (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "clusterroles",
+                "ClusterRole",
+                false,
+            ),
+            (
+                "rbac.authorization.k8s.io",
+                "v1",
+                "clusterrolebindings",
+                "ClusterRoleBinding",
+                false,
+            ),
+            (
+                "storage.k8s.io",
+                "v1",
+                "storageclasses",
+                "StorageClass",
+                false,
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "v1",
+                "validatingwebhookconfigurations",
+                "ValidatingWebhookConfiguration",
+                false,
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "v1",
+                "mutatingwebhookconfigurations",
+                "MutatingWebhookConfiguration",
+                false,
+            ),
+        ]
+        .into_iter()
+        .map(|(g, v, p, k, n)| ResourceType::new(g, v, p, k, n))
+        .collect()
+    }
+
+    /// The CRDs of EKS Auto Mode compute: `NodeClass` and `NodePool`.
+    pub fn eks_auto_mode() -> Vec<ResourceType> {
+        vec![
+            ResourceType::new("eks.amazonaws.com", "v1", "nodeclasses", "NodeClass", false),
+            ResourceType::new("karpenter.sh", "v1", "nodepools", "NodePool", false),
+        ]
+    }
+
     fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()
@@ -68,6 +159,9 @@ struct Collection {
     /// (resourceVersion, type, object) since the last compaction.
     history: Vec<(u64, &'static str, Value)>,
     forbidden: bool,
+    /// Compact after this many more pages with a continue token are served
+    /// (then re-arm with the same count when `repeat`).
+    expire_after: Option<(usize, usize, bool)>,
 }
 
 struct Watcher {
@@ -83,6 +177,12 @@ struct Inner {
     collections: BTreeMap<String, Collection>,
     watchers: Vec<Watcher>,
     requests: Vec<String>,
+    /// Bearer token every request must carry, when set.
+    token: Option<String>,
+    /// Delay before each list answer, so tests can observe concurrency.
+    list_delay: Duration,
+    lists_in_flight: usize,
+    max_lists_in_flight: usize,
 }
 
 #[derive(Clone)]
@@ -122,6 +222,10 @@ impl ApiServer {
                 collections: BTreeMap::new(),
                 watchers: Vec::new(),
                 requests: Vec::new(),
+                token: None,
+                list_delay: Duration::ZERO,
+                lists_in_flight: 0,
+                max_lists_in_flight: 0,
             })),
             bookmark_every,
         };
@@ -165,7 +269,47 @@ impl ApiServer {
                 objects: BTreeMap::new(),
                 history: Vec::new(),
                 forbidden: false,
+                expire_after: None,
             });
+    }
+
+    pub fn register_all(&self, types: impl IntoIterator<Item = ResourceType>) {
+        for rt in types {
+            self.register(rt);
+        }
+    }
+
+    /// Expires every continue token (as an etcd compaction would) once
+    /// `pages` pages of this resource ending in a continue token have been
+    /// served; with `repeat`, again after each further `pages` pages.
+    pub fn expire_continue_after(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+        pages: usize,
+        repeat: bool,
+    ) {
+        let key = ResourceType::new(group, version, plural, "", false).key();
+        if let Some(c) = self.shared.lock().collections.get_mut(&key) {
+            c.expire_after = Some((pages.max(1), pages.max(1), repeat));
+        }
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every request (401
+    /// otherwise), or nothing (`None`, the default).
+    pub fn require_token(&self, token: Option<&str>) {
+        self.shared.lock().token = token.map(str::to_owned);
+    }
+
+    /// Delays every list answer by `d`.
+    pub fn set_list_delay(&self, d: Duration) {
+        self.shared.lock().list_delay = d;
+    }
+
+    /// The most list requests that were being answered at the same time.
+    pub fn max_concurrent_lists(&self) -> usize {
+        self.shared.lock().max_lists_in_flight
     }
 
     /// Makes every request for a registered resource type answer 403
@@ -249,13 +393,7 @@ impl ApiServer {
     /// continue token from an older resourceVersion now gets 410 Gone, and
     /// open watches are closed so their clients come back and relist.
     pub fn compact(&self) {
-        let mut g = self.shared.lock();
-        g.rv += 1;
-        g.gone_below = g.rv;
-        for c in g.collections.values_mut() {
-            c.history.clear();
-        }
-        g.watchers.clear();
+        self.shared.lock().compact();
     }
 
     /// Requests served so far, as `METHOD path?query`.
@@ -272,6 +410,15 @@ impl ApiServer {
 }
 
 impl Inner {
+    fn compact(&mut self) {
+        self.rv += 1;
+        self.gone_below = self.rv;
+        for c in self.collections.values_mut() {
+            c.history.clear();
+        }
+        self.watchers.clear();
+    }
+
     fn broadcast(&mut self, key: &str, ns: &str, event: Value) {
         self.watchers.retain(|w| {
             if w.collection != key || w.namespace.as_deref().is_some_and(|n| n != ns) {
@@ -338,6 +485,16 @@ async fn handle(State(s): State<Shared>, req: Request) -> Response {
             .map(|q| format!("?{q}"))
             .unwrap_or_default()
     ));
+    let token = s.lock().token.clone();
+    if let Some(token) = token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if sent != Some(format!("Bearer {token}").as_str()) {
+            return status(401, "Unauthorized", "Unauthorized".into());
+        }
+    }
     if req.method() != axum::http::Method::GET {
         return status(
             405,
@@ -486,14 +643,25 @@ async fn serve(s: &Shared, gv: &str, rest: &[&str], q: &HashMap<String, String>)
             if matches!(q.get("watch").map(String::as_str), Some("1" | "true")) {
                 watch(s, key, namespace, q)
             } else {
-                list(s, &key, namespace.as_deref(), q)
+                let delay = {
+                    let mut g = s.lock();
+                    g.lists_in_flight += 1;
+                    g.max_lists_in_flight = g.max_lists_in_flight.max(g.lists_in_flight);
+                    g.list_delay
+                };
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let r = list(s, &key, namespace.as_deref(), q);
+                s.lock().lists_in_flight -= 1;
+                r
             }
         }
     }
 }
 
 fn list(s: &Shared, key: &str, ns: Option<&str>, q: &HashMap<String, String>) -> Response {
-    let g = s.lock();
+    let mut g = s.lock();
     let Some(c) = g.collections.get(key) else {
         return status(404, "NotFound", key.into());
     };
@@ -542,10 +710,23 @@ fn list(s: &Shared, key: &str, ns: Option<&str>, q: &HashMap<String, String>) ->
     if !cont.is_empty() {
         meta["continue"] = json!(cont);
     }
-    json_response(
-        json!({"kind": format!("{}List", c.rt.kind), "apiVersion": c.rt.api_version(),
-        "metadata": meta, "items": items}),
-    )
+    let body = json!({"kind": format!("{}List", c.rt.kind), "apiVersion": c.rt.api_version(),
+        "metadata": meta, "items": items});
+    if !cont.is_empty()
+        && let Some(c) = g.collections.get_mut(key)
+        && let Some((left, every, repeat)) = c.expire_after.as_mut()
+    {
+        *left -= 1;
+        if *left == 0 {
+            if *repeat {
+                *left = *every;
+            } else {
+                c.expire_after = None;
+            }
+            g.compact();
+        }
+    }
+    json_response(body)
 }
 
 fn watch(s: &Shared, key: String, ns: Option<String>, q: &HashMap<String, String>) -> Response {
