@@ -56,51 +56,19 @@ async fn kustomize_renders_and_client_dry_run_applies() {
     }
 
     let api = ApiServer::start(Duration::from_secs(5)).await.unwrap();
-    for (g, v, plural, kind, namespaced) in [
-        ("", "v1", "serviceaccounts", "ServiceAccount", true),
-        ("", "v1", "configmaps", "ConfigMap", true),
-        ("", "v1", "services", "Service", true),
-        ("apps", "v1", "deployments", "Deployment", true),
-        (
-            "networking.k8s.io",
-            "v1",
-            "networkpolicies",
-            "NetworkPolicy",
-            true,
-        ),
-        (
+    // What kustomize renders: the built-in types plus cert-manager's.
+    api.register_all(ResourceType::standard());
+    api.register_all([
+        ResourceType::new(
             "policy",
             "v1",
             "poddisruptionbudgets",
             "PodDisruptionBudget",
             true,
         ),
-        (
-            "rbac.authorization.k8s.io",
-            "v1",
-            "clusterroles",
-            "ClusterRole",
-            false,
-        ),
-        (
-            "rbac.authorization.k8s.io",
-            "v1",
-            "clusterrolebindings",
-            "ClusterRoleBinding",
-            false,
-        ),
-        ("cert-manager.io", "v1", "issuers", "Issuer", true),
-        ("cert-manager.io", "v1", "certificates", "Certificate", true),
-        (
-            "admissionregistration.k8s.io",
-            "v1",
-            "validatingwebhookconfigurations",
-            "ValidatingWebhookConfiguration",
-            false,
-        ),
-    ] {
-        api.register(ResourceType::new(g, v, plural, kind, namespaced));
-    }
+        ResourceType::new("cert-manager.io", "v1", "issuers", "Issuer", true),
+        ResourceType::new("cert-manager.io", "v1", "certificates", "Certificate", true),
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     api.write_kubeconfig(&kubeconfig).unwrap();

@@ -3,7 +3,7 @@
 
 use crate::exit;
 use eksguard_core::InputError;
-use eksguard_images::{FixState, ImageIndex, ImageScan, VulnSeverity, read_reports};
+use eksguard_images::{ImageIndex, ImageScan, VulnSeverity, read_reports};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -201,11 +201,7 @@ fn table(
             c(VulnSeverity::Low),
         )?;
         for v in &r.blocking {
-            let fix = match (&v.fixed, v.fix) {
-                (Some(f), _) => format!("fixed in {f}"),
-                (None, FixState::Unknown) => "fix not reported".to_owned(),
-                (None, _) => "no fix".to_owned(),
-            };
+            let fix = v.fix_summary();
             writeln!(
                 w,
                 "      {:<9} {:<22} {} {} ({fix})",

@@ -288,13 +288,7 @@ async fn unreachable_server_is_an_error_naming_it() {
         .port();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kubeconfig");
-    std::fs::write(
-        &path,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
+    eksguard_test_apiserver::write_kubeconfig(&format!("http://127.0.0.1:{port}"), &path).unwrap();
     let conn = eksguard_kube::connect(&Target {
         kubeconfig: Some(path),
         context: None,

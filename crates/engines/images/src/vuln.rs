@@ -97,6 +97,18 @@ pub struct Vulnerability {
     pub url: Option<String>,
 }
 
+impl Vulnerability {
+    /// `fixed in 1.2.3`, `no fixed version`, or, when the scanner does not
+    /// say (ECR basic scanning), `fix not reported by the scanner`.
+    pub fn fix_summary(&self) -> String {
+        match (&self.fixed, self.fix) {
+            (Some(f), _) => format!("fixed in {f}"),
+            (None, FixState::Unknown) => "fix not reported by the scanner".to_owned(),
+            (None, _) => "no fixed version".to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScanFormat {

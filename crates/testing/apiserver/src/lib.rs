@@ -252,11 +252,7 @@ impl ApiServer {
 
     /// Writes a kubeconfig pointing at this server.
     pub fn write_kubeconfig(&self, path: &Path) -> std::io::Result<()> {
-        let text = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\nusers:\n- name: test\n  user: {{}}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: test\n    namespace: default\ncurrent-context: test\n",
-            self.url()
-        );
-        std::fs::write(path, text)
+        write_kubeconfig(&self.url(), path)
     }
 
     pub fn register(&self, rt: ResourceType) {
@@ -859,4 +855,13 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes a kubeconfig for `server` (any URL: tests of unreachable servers
+/// point it at a closed port).
+pub fn write_kubeconfig(server: &str, path: &Path) -> std::io::Result<()> {
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\nusers:\n- name: test\n  user: {{}}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: test\n    namespace: default\ncurrent-context: test\n"
+    );
+    std::fs::write(path, text)
 }

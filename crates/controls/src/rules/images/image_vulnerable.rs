@@ -2,7 +2,7 @@ use super::images;
 use crate::{Context, Control, ControlMeta, Sink, control};
 use eksguard_core::{Object, WORKLOAD_KINDS};
 use eksguard_images::index::MatchedBy;
-use eksguard_images::{FixState, GateResult, VulnSeverity, parse_reference};
+use eksguard_images::{GateResult, VulnSeverity, parse_reference};
 
 control! {
     /// ## What it checks
@@ -110,11 +110,7 @@ fn message(
         .iter()
         .take(LISTED)
         .map(|v| {
-            let fix = match (&v.fixed, v.fix) {
-                (Some(f), _) => format!("fixed in {f}"),
-                (None, FixState::Unknown) => "fix not reported by the scanner".to_owned(),
-                (None, _) => "no fixed version".to_owned(),
-            };
+            let fix = v.fix_summary();
             format!(
                 "{} ({}, {} {}, {fix})",
                 v.id, v.severity, v.package, v.installed
