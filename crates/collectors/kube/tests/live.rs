@@ -391,3 +391,18 @@ async fn namespace_scope_reads_that_namespace_and_cluster_context() {
         c.errors
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_version_decides_what_pss_latest_means() {
+    let api = server(ResourceType::standard()).await;
+    // No /version (404): unknown, so the newest policy version applies.
+    assert_eq!(
+        collect(&api, &Options::default()).await.plan.k8s_minor,
+        None
+    );
+    api.set_version("v1.31.2-eks-7f9249a");
+    assert_eq!(
+        collect(&api, &Options::default()).await.plan.k8s_minor,
+        Some(31)
+    );
+}

@@ -183,6 +183,8 @@ struct Inner {
     list_delay: Duration,
     lists_in_flight: usize,
     max_lists_in_flight: usize,
+    /// What `/version` answers (`gitVersion`); 404 when unset.
+    version: Option<String>,
 }
 
 #[derive(Clone)]
@@ -226,6 +228,7 @@ impl ApiServer {
                 list_delay: Duration::ZERO,
                 lists_in_flight: 0,
                 max_lists_in_flight: 0,
+                version: None,
             })),
             bookmark_every,
         };
@@ -296,6 +299,12 @@ impl ApiServer {
     /// otherwise), or nothing (`None`, the default).
     pub fn require_token(&self, token: Option<&str>) {
         self.shared.lock().token = token.map(str::to_owned);
+    }
+
+    /// Serves `/version` as a cluster of this `gitVersion` would
+    /// (`v1.31.2-eks-7f9249a`: major `1`, minor `31+` as EKS reports it).
+    pub fn set_version(&self, git_version: &str) {
+        self.shared.lock().version = Some(git_version.to_owned());
     }
 
     /// Delays every list answer by `d`.
@@ -504,6 +513,29 @@ async fn handle(State(s): State<Shared>, req: Request) -> Response {
         .filter(|s| !s.is_empty())
         .collect();
     match segs.as_slice() {
+        ["version"] => {
+            let Some(v) = s.lock().version.clone() else {
+                return status(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource".into(),
+                );
+            };
+            let core = v.trim_start_matches('v');
+            let mut parts = core.splitn(3, ['.', '-']);
+            let major = parts.next().unwrap_or("").to_owned();
+            let minor = parts.next().unwrap_or("").to_owned();
+            // EKS (like GKE) marks a vendor build with `+` on the minor.
+            let minor = if v.contains('-') {
+                format!("{minor}+")
+            } else {
+                minor
+            };
+            json_response(json!({"major": major, "minor": minor, "gitVersion": v,
+                "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
+                "buildDate": "2026-11-01T00:00:00Z", "goVersion": "go1.24.0", "compiler": "gc",
+                "platform": "linux/amd64"}))
+        }
         ["api"] => json_response(json!({"kind": "APIVersions", "versions": ["v1"],
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})),
         ["apis"] => {
