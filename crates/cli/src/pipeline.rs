@@ -178,11 +178,15 @@ fn apply_exceptions(findings: &mut Vec<Finding>, opts: &ScanOptions) {
 }
 
 /// (control, object) pairs each object control evaluated, for pass results.
-pub fn evaluated(inv: &Inventory, config: &Config) -> Vec<(&'static str, ObjectRef)> {
+pub fn evaluated(inv: &Inventory, opts: &ScanOptions) -> Vec<(&'static str, ObjectRef)> {
+    let ctx = context(opts);
     let mut out = Vec::new();
     for obj in inv.objects() {
         for c in eksguard_controls::all() {
-            if config.is_enabled(c.meta().id) && c.kinds().contains(&obj.kind.as_str()) {
+            if opts.config.is_enabled(c.meta().id)
+                && c.applies(&ctx)
+                && c.kinds().contains(&obj.kind.as_str())
+            {
                 out.push((c.meta().id, obj.obj_ref()));
             }
         }

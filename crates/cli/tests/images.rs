@@ -237,3 +237,21 @@ fn scan_with_a_bad_report_exits_2_and_still_reports_the_rest() {
             .any(|f| f["control"] == "IMG-010")
     );
 }
+
+#[test]
+fn junit_lists_gate_pass_cases_only_when_reports_were_given() {
+    let cases = |args: &[&str]| -> (usize, usize) {
+        let out = eksguard(args);
+        let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+        let count = |id: &str| xml.matches(&format!("classname=\"{id}\"")).count();
+        (count("IMG-010"), count("IMG-011"))
+    };
+    let (vuln, unscanned) = cases(&["scan", "examples/insecure-cluster/k8s", "--format", "junit"]);
+    assert_eq!(
+        (vuln, unscanned),
+        (0, 0),
+        "no reports: the gate was not evaluated"
+    );
+    let (vuln, unscanned) = cases(&["scan", "examples/insecure-cluster", "--format", "junit"]);
+    assert!(vuln > 3 && unscanned > 7, "{vuln} {unscanned}");
+}

@@ -71,6 +71,13 @@ pub trait Control: Send + Sync {
         &[]
     }
 
+    /// Whether the control runs at all in this context (a registry
+    /// allow-list, scan reports): reports list no pass case for a check
+    /// that was never made.
+    fn applies(&self, _ctx: &Context) -> bool {
+        true
+    }
+
     /// Checks one object. The webhook calls only this.
     fn check_object(&self, _obj: &Object, _ctx: &Context, _out: &mut Sink) {}
 
@@ -235,7 +242,10 @@ macro_rules! control {
 /// Runs every enabled object control on one object.
 pub fn check_object(obj: &Object, ctx: &Context, out: &mut Sink) {
     for c in all() {
-        if ctx.config.is_enabled(c.meta().id) && c.kinds().contains(&obj.kind.as_str()) {
+        if ctx.config.is_enabled(c.meta().id)
+            && c.kinds().contains(&obj.kind.as_str())
+            && c.applies(ctx)
+        {
             c.check_object(obj, ctx, out);
         }
     }

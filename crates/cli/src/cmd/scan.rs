@@ -109,7 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     out.errors.extend(live_errors);
     let format = args.format.unwrap_or(Format::Table);
     let evaluated = if matches!(format, Format::Junit | Format::PolicyReport) {
-        pipeline::evaluated(&out.inventory, &config)
+        pipeline::evaluated(&out.inventory, &opts)
     } else {
         Vec::new()
     };

@@ -53,6 +53,10 @@ impl Control for ImageNotScanned {
         WORKLOAD_KINDS
     }
 
+    fn applies(&self, ctx: &Context) -> bool {
+        ctx.images.is_some()
+    }
+
     fn check_object(&self, obj: &Object, ctx: &Context, out: &mut Sink) {
         let Some(index) = ctx.images else { return };
         for (c, img) in images(obj) {

@@ -52,6 +52,10 @@ impl Control for ImageRegistryNotAllowed {
         WORKLOAD_KINDS
     }
 
+    fn applies(&self, ctx: &Context) -> bool {
+        ctx.config.has_registry_allow_list()
+    }
+
     fn check_object(&self, obj: &Object, ctx: &Context, out: &mut Sink) {
         if !ctx.config.has_registry_allow_list() {
             return;

@@ -58,6 +58,10 @@ impl Control for ImageVulnerable {
         WORKLOAD_KINDS
     }
 
+    fn applies(&self, ctx: &Context) -> bool {
+        ctx.images.is_some()
+    }
+
     fn check_object(&self, obj: &Object, ctx: &Context, out: &mut Sink) {
         let Some(index) = ctx.images else { return };
         let gate = ctx.config.vulnerability_gate();
