@@ -32,15 +32,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
         "table" => {
+            // IDs run from IMG-001 to NETPOL-101: size the column to them.
+            let w = controls.iter().map(|c| c.id.len()).max().unwrap_or(2);
             writeln!(
                 out,
-                "{:<8} {:<9} {:<26} {:<12} TITLE",
+                "{:<w$} {:<9} {:<26} {:<12} TITLE",
                 "ID", "SEVERITY", "PILLAR", "OWNER"
             )?;
             for c in controls {
                 writeln!(
                     out,
-                    "{:<8} {:<9} {:<26} {:<12} {}",
+                    "{:<w$} {:<9} {:<26} {:<12} {}",
                     c.id,
                     c.severity.as_str(),
                     c.pillar.as_str(),
