@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the webhook's AdmissionReview decoder + decision path
-# (crates/webhook/fuzz, libFuzzer + AddressSanitizer) for a bounded time:
+# Fuzzes the webhook's AdmissionReview decoder + decision path and the image
+# scan report reader (crates/webhook/fuzz, libFuzzer + AddressSanitizer),
+# each for a bounded time:
 #
 #   scripts/fuzz-webhook.sh [SECONDS]    # default 60; scripts/test.sh runs it
 #
@@ -25,7 +26,12 @@ if [ -n "$toolchain" ]; then tc=("+$toolchain"); else export RUSTC_BOOTSTRAP=1; 
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-../../../target}/fuzz}"
 corpus="$(mktemp -d -t eksguard-fuzz.XXXXXX)"
 trap 'rm -rf "$corpus"' EXIT
-cp corpus/review/* "$corpus/"
-cargo "${tc[@]}" fuzz build -O review
-cargo "${tc[@]}" fuzz run -O review "$corpus" -- \
-  -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -dict=review.dict -print_final_stats=1
+cargo "${tc[@]}" fuzz build -O
+# Each target gets the time budget; both share the dictionary of JSON keys.
+for target in review scan_report; do
+  mkdir -p "$corpus/$target"
+  cp "corpus/$target"/* "$corpus/$target/"
+  echo "fuzzing $target for ${secs} s" >&2
+  cargo "${tc[@]}" fuzz run -O "$target" "$corpus/$target" -- \
+    -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -dict=review.dict -print_final_stats=1
+done

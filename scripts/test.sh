@@ -65,10 +65,10 @@ cargo clippy --workspace --all-targets --locked -q -- -D warnings
 log "tests"
 cargo test --workspace --locked
 
-# The webhook's fuzz target (cargo-fuzz, AddressSanitizer), bounded in time;
+# The fuzz targets (cargo-fuzz, AddressSanitizer), bounded in time;
 # EKSGUARD_FUZZ_SECONDS=0 skips it.
 fuzz_secs="${EKSGUARD_FUZZ_SECONDS:-60}"
 if [ "$fuzz_secs" != 0 ]; then
-  log "fuzzing the webhook for ${fuzz_secs} s"
+  log "fuzzing (webhook review, image scan reports), ${fuzz_secs} s each"
   scripts/fuzz-webhook.sh "$fuzz_secs"
 fi

@@ -280,3 +280,30 @@ fn the_same_vulnerability_in_two_reports_counts_once() {
     assert_eq!(r.blocking.len(), 2);
     assert_eq!(r.counts.iter().sum::<usize>(), 4);
 }
+
+#[test]
+fn every_truncation_and_byte_flip_of_a_report_is_an_error_or_a_scan_never_a_panic() {
+    for name in [
+        "data/trivy-nginx.json",
+        "data/grype-api.json",
+        "data/ecr-basic-ledger.json",
+        "data/ecr-enhanced-cart.json",
+    ] {
+        let bytes = std::fs::read(data(name)).unwrap();
+        for cut in 0..bytes.len() {
+            // A cut report is never read as a smaller, passing one.
+            let r = eksguard_images::report::parse_report(name, &bytes[..cut]);
+            if let Ok(s) = r {
+                panic!(
+                    "{name} cut at {cut} read as {} vulnerabilities",
+                    s.vulnerabilities.len()
+                );
+            }
+        }
+        for i in (0..bytes.len()).step_by(7) {
+            let mut b = bytes.clone();
+            b[i] = b[i].wrapping_add(0x25);
+            let _ = eksguard_images::report::parse_report(name, &b);
+        }
+    }
+}
