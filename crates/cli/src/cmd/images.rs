@@ -94,15 +94,88 @@ pub fn find_under(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Reads `--image-reports`: the index, and an input error per unreadable
 /// report (the scan goes on without it and exits 2).
 pub fn load(paths: &[PathBuf]) -> (Option<ImageIndex>, Vec<InputError>) {
-    if paths.is_empty() {
+    load_with(paths, None)
+}
+
+/// [`load`], with scans read elsewhere (live ECR findings) added as if they
+/// were report files; `Some` enables the gate even when there are none
+/// (every ECR image the workloads run was asked about).
+pub fn load_with(
+    paths: &[PathBuf],
+    live: Option<(Vec<ImageScan>, Vec<InputError>)>,
+) -> (Option<ImageIndex>, Vec<InputError>) {
+    if paths.is_empty() && live.is_none() {
         return (None, Vec::new());
     }
-    let (scans, errors) = read_reports(paths, MAX_REPORT_BYTES);
-    let errors = errors.into_iter().map(input_error).collect();
+    let (mut scans, errors) = read_reports(paths, MAX_REPORT_BYTES);
+    let mut errors: Vec<InputError> = errors.into_iter().map(input_error).collect();
+    if let Some((more, more_errors)) = live {
+        scans.extend(more);
+        errors.extend(more_errors);
+    }
     (Some(ImageIndex::new(scans)), errors)
 }
 
-fn input_error(e: eksguard_images::ReportError) -> InputError {
+/// Reads live ECR scan documents (`aws ecr describe-image-scan-findings`
+/// shaped) as reports named by their pseudo file names.
+pub fn parse_documents(
+    docs: Vec<(String, serde_json::Value)>,
+) -> (Vec<ImageScan>, Vec<InputError>) {
+    let mut scans = Vec::new();
+    let mut errors = Vec::new();
+    for (name, doc) in docs {
+        let bytes = serde_json::to_vec(&doc).unwrap_or_default();
+        match eksguard_images::report::parse_report(&name, &bytes) {
+            Ok(s) => scans.push(s),
+            Err(e) => errors.push(input_error(e)),
+        }
+    }
+    (scans, errors)
+}
+
+/// The ECR images (deduplicated, sorted) the workloads among `objects` run.
+pub fn ecr_images<'a>(
+    objects: impl IntoIterator<Item = &'a eksguard_core::Object>,
+) -> Vec<eksguard_images::EcrImage> {
+    let mut out = std::collections::BTreeSet::new();
+    for obj in objects {
+        let Some(pod) = obj.pod_spec() else { continue };
+        for c in pod.containers() {
+            if let Some(l) = c
+                .value
+                .get("image")
+                .and_then(|i| i.as_str())
+                .and_then(eksguard_images::ecr_location)
+            {
+                out.insert(l);
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The ECR images the workloads in the files under `paths` run: a cheap
+/// pre-pass, so the image index exists before the scan checks objects
+/// while loading them. Standard input is not read here (it can be read
+/// once only): ECR images given on stdin are not asked about.
+pub fn ecr_images_in_files(
+    paths: &[PathBuf],
+    read: &eksguard_files::ReadOptions,
+) -> Vec<eksguard_images::EcrImage> {
+    use rayon::prelude::*;
+    let (inputs, _) = eksguard_files::discover(paths);
+    let found: Vec<Vec<eksguard_images::EcrImage>> = inputs
+        .par_iter()
+        .filter(|i| !matches!(i, eksguard_files::Input::Stdin))
+        .map(|i| ecr_images(&eksguard_files::load(i, read).objects))
+        .collect();
+    let mut all: Vec<_> = found.into_iter().flatten().collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+pub(crate) fn input_error(e: eksguard_images::ReportError) -> InputError {
     let err = InputError::error(&e.file, &e.message);
     if e.line > 0 {
         err.at(e.line as u32, e.column as u32)
@@ -123,7 +196,7 @@ fn gate(a: GateArgs) -> anyhow::Result<u8> {
     let mut failed = false;
     let mut rows = Vec::new();
     for s in &scans {
-        let r = gate.evaluate(&[s], &s.names, &today);
+        let r = gate.evaluate(&[s], &s.gate_names(), &today);
         failed |= !r.passed();
         rows.push((s, r));
     }

@@ -52,11 +52,11 @@ impl Ignore {
     fn applies(&self, v: &Vulnerability, image_names: &[String]) -> bool {
         self.id.eq_ignore_ascii_case(&v.id)
             && self.images.as_ref().is_none_or(|m| {
-                image_names.iter().any(|n| {
-                    // Names are `registry/repository:tag`; globs match the repository.
-                    let repo = n.rsplit_once(':').map_or(n.as_str(), |(r, _)| r);
-                    m.is_match(repo)
-                })
+                // Globs match `registry/repository`, whatever tag or digest
+                // the name carries.
+                image_names
+                    .iter()
+                    .any(|n| crate::reference::parse(n).is_some_and(|r| m.is_match(r.full_name())))
             })
     }
 }

@@ -136,3 +136,16 @@ pub struct ImageScan {
     pub ecr: Option<(String, String, Option<String>)>,
     pub vulnerabilities: Vec<Vulnerability>,
 }
+
+impl ImageScan {
+    /// The names image-scoped ignores are matched against when the report
+    /// is gated on its own (`images gate`): its tags, or for an ECR report,
+    /// which names no region, `ACCOUNT.dkr.ecr.*.amazonaws.com/REPO`.
+    pub fn gate_names(&self) -> Vec<String> {
+        if self.names.is_empty() {
+            vec![self.image.clone()]
+        } else {
+            self.names.clone()
+        }
+    }
+}

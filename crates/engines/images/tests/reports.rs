@@ -256,6 +256,30 @@ fn gate_threshold_unfixed_and_ignores() {
 }
 
 #[test]
+fn image_scoped_ignores_apply_to_ecr_reports_gated_alone() {
+    let s = read_report(&data("data/ecr-basic-ledger.json"), MAX).unwrap();
+    let gate = |glob: &str| Gate {
+        ignore: vec![Ignore::new("CVE-2024-2961", Some(glob), "not reachable", None).unwrap()],
+        ..Gate::default()
+    };
+    let names = s.gate_names();
+    assert_eq!(
+        gate("*/payments/ledger")
+            .evaluate(&[&s], &names, "2026-11-27")
+            .blocking
+            .len(),
+        0
+    );
+    assert_eq!(
+        gate("*/payments/other")
+            .evaluate(&[&s], &names, "2026-11-27")
+            .blocking
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn ecr_basic_findings_count_even_with_ignore_unfixed() {
     let ix = index();
     let (scans, _) =
