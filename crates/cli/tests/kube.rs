@@ -306,3 +306,107 @@ async fn unreachable_server_is_exit_code_2_naming_it() {
     let out = run(args(&["scan", EXAMPLE, "--context", "prod"])).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// `--kube` with live AWS: the images of the workloads listed from the
+/// cluster are asked about in ECR (moto) before the objects are checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workloads_listed_live_are_gated_on_their_ecr_scan_findings() {
+    let url = match std::env::var("EKSGUARD_MOTO_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("EKSGUARD_MOTO_URL is not set in CI")
+        }
+        _ => {
+            eprintln!("skipped: EKSGUARD_MOTO_URL is not set (scripts/test.sh starts moto)");
+            return;
+        }
+    };
+    let name = format!("kube-ecr-{}", std::process::id());
+    let repo = format!("team/{name}");
+    let setup = format!(
+        r#"
+import boto3, json, requests
+kw = dict(endpoint_url="{url}", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2, eks, ecr = boto3.client("ec2", **kw), boto3.client("eks", **kw), boto3.client("ecr", **kw)
+vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
+sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.6.1.0/24")["Subnet"]["SubnetId"]
+eks.create_cluster(name="{name}", version="1.33", roleArn="arn:aws:iam::123456789012:role/x",
+    resourcesVpcConfig={{"subnetIds": [sub]}})
+ecr.create_repository(repositoryName="{repo}")
+manifest = {{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+    "config": {{"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "0" * 64}}, "layers": []}}
+ecr.put_image(repositoryName="{repo}", imageTag="1.0", imageManifest=json.dumps(manifest))
+ecr.start_image_scan(repositoryName="{repo}", imageId={{"imageTag": "1.0"}})
+result = {{"registryId": "123456789012", "repositoryName": "{repo}", "imageId": {{"imageTag": "1.0"}},
+    "imageScanStatus": {{"status": "COMPLETE"}},
+    "imageScanFindings": {{"findings": [{{"name": "CVE-2024-5535", "severity": "CRITICAL",
+        "attributes": [{{"key": "package_name", "value": "libssl3"}}, {{"key": "package_version", "value": "3.1.4-r0"}}]}}]}}}}
+requests.post("{url}/moto-api/static/ecr/scan-finding-results", json={{"results": [result], "region": "eu-west-1"}}).raise_for_status()
+"#
+    );
+    let py = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&setup)
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+
+    let api = ApiServer::start(Duration::from_secs(5)).await.unwrap();
+    api.register_all(ResourceType::standard());
+    let image = format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{repo}:1.0");
+    api.put(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"namespace": "shop", "name": "cart"},
+        "spec": {"selector": {"matchLabels": {"app": "cart"}},
+            "template": {"metadata": {"labels": {"app": "cart"}},
+                "spec": {"containers": [{"name": "cart", "image": image}]}}}}));
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(&api, dir.path());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_eksguard"))
+            .args([
+                "scan",
+                "--kube",
+                "--kubeconfig",
+                &kc,
+                "--aws",
+                "--cluster",
+                &name,
+                "--region",
+                "eu-west-1",
+                "--endpoint-url",
+                &url,
+                "-f",
+                "json",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let report = json(&out);
+    let vulnerable: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["control"] == "IMG-010")
+        .collect();
+    assert_eq!(vulnerable.len(), 1, "{}", stderr(&out));
+    assert_eq!(vulnerable[0]["object"]["name"], "cart");
+    assert!(
+        vulnerable[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CVE-2024-5535"),
+        "{}",
+        vulnerable[0]
+    );
+}

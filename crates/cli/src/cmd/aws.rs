@@ -160,3 +160,25 @@ fn live_facts(_: &Target) -> anyhow::Result<AwsFacts> {
         "this eksguard was built without live AWS support (feature aws-live); use --aws-snapshot DIR"
     )
 }
+
+/// Live Amazon ECR scan findings of `images` (for `scan --aws`), read as
+/// the `aws ecr describe-image-scan-findings` documents they are.
+#[cfg(feature = "aws-live")]
+pub fn ecr_scans(
+    target: &Target,
+    images: &[eksguard_images::EcrImage],
+) -> anyhow::Result<(Vec<eksguard_images::ImageScan>, Vec<InputError>)> {
+    let (docs, mut errors) =
+        eksguard_aws::live::ecr_scan_findings_blocking(&live_target(target)?, images)?;
+    let (scans, more) = super::images::parse_documents(docs);
+    errors.extend(more);
+    Ok((scans, errors))
+}
+
+#[cfg(not(feature = "aws-live"))]
+pub fn ecr_scans(
+    _: &Target,
+    _: &[eksguard_images::EcrImage],
+) -> anyhow::Result<(Vec<eksguard_images::ImageScan>, Vec<InputError>)> {
+    anyhow::bail!("this eksguard was built without live AWS support (feature aws-live)")
+}

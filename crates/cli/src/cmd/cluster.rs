@@ -78,9 +78,22 @@ impl Live {
     /// completes (so Secret values are dropped while the rest is still being
     /// listed). Batches come back in the plan's order.
     pub fn collect(self, opts: &ScanOptions) -> (Vec<Batch>, Vec<InputError>) {
-        let mut batches: Vec<(usize, Batch)> = Vec::new();
+        self.collect_with(|objects, errors| crate::pipeline::check(objects, errors, opts))
+    }
+
+    /// Lists everything without checking it yet (the objects stay whole),
+    /// for a scan that must first read what the workloads run.
+    pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>) {
+        self.collect_with(|objects, errors| Unchecked { objects, errors })
+    }
+
+    fn collect_with<T>(
+        self,
+        mut each: impl FnMut(Vec<eksguard_core::Object>, Vec<InputError>) -> T,
+    ) -> (Vec<T>, Vec<InputError>) {
+        let mut batches: Vec<(usize, T)> = Vec::new();
         let on_batch = |b: eksguard_kube::Batch| {
-            batches.push((b.index, crate::pipeline::check(b.objects, b.errors, opts)));
+            batches.push((b.index, each(b.objects, b.errors)));
         };
         let listing = eksguard_kube::collect(&self.conn.client, &self.plan, on_batch);
         let mut errors = self.rt.block_on(listing);
@@ -113,4 +126,14 @@ impl Live {
     pub fn collect(self, _: &ScanOptions) -> (Vec<Batch>, Vec<InputError>) {
         (Vec::new(), Vec::new())
     }
+
+    pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>) {
+        (Vec::new(), Vec::new())
+    }
+}
+
+/// One resource's objects, listed but not checked yet.
+pub struct Unchecked {
+    pub objects: Vec<eksguard_core::Object>,
+    pub errors: Vec<InputError>,
 }

@@ -118,6 +118,7 @@ pub fn load_with(
 
 /// Reads live ECR scan documents (`aws ecr describe-image-scan-findings`
 /// shaped) as reports named by their pseudo file names.
+#[cfg_attr(not(feature = "aws-live"), allow(dead_code))]
 pub fn parse_documents(
     docs: Vec<(String, serde_json::Value)>,
 ) -> (Vec<ImageScan>, Vec<InputError>) {

@@ -84,24 +84,58 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     } else {
         args.image_reports.clone()
     };
-    let (images, image_errors) = super::images::load(&report_paths);
+    let read = eksguard_files::ReadOptions {
+        max_file_size: args.max_file_size,
+        ..Default::default()
+    };
+    let k8s_minor = args
+        .k8s_version
+        .or(live.as_ref().and_then(|l| l.k8s_minor()));
+    // With live AWS, the ECR scan findings of the images the workloads run
+    // join the reports; the index must exist before objects are checked, so
+    // the files' images are read in a pre-pass and the live cluster is
+    // listed before it is checked.
+    let mut live = live;
+    let mut unchecked = None;
+    let ecr = if args.aws {
+        let mut ecr_images = super::images::ecr_images_in_files(&args.paths, &read);
+        if let Some(l) = live.take() {
+            let (batches, errors) = l.collect_unchecked();
+            ecr_images.extend(super::images::ecr_images(
+                batches.iter().flat_map(|b| &b.objects),
+            ));
+            unchecked = Some((batches, errors));
+        }
+        ecr_images.sort();
+        ecr_images.dedup();
+        if ecr_images.is_empty() {
+            None
+        } else {
+            Some(super::aws::ecr_scans(&args.target, &ecr_images)?)
+        }
+    } else {
+        None
+    };
+    let (images, image_errors) = super::images::load_with(&report_paths, ecr);
     let opts = ScanOptions {
-        read: eksguard_files::ReadOptions {
-            max_file_size: args.max_file_size,
-            ..Default::default()
-        },
+        read,
         config: &config,
         config_path: loaded.path.as_deref(),
         today,
-        k8s_minor: args
-            .k8s_version
-            .or(live.as_ref().and_then(|l| l.k8s_minor())),
+        k8s_minor,
         images: images.as_ref(),
         aws,
     };
-    let (batches, live_errors) = match live {
-        Some(l) => l.collect(&opts),
-        None => Default::default(),
+    let (batches, live_errors) = match (live, unchecked) {
+        (Some(l), _) => l.collect(&opts),
+        (None, Some((batches, errors))) => (
+            batches
+                .into_iter()
+                .map(|b| pipeline::check(b.objects, b.errors, &opts))
+                .collect(),
+            errors,
+        ),
+        (None, None) => Default::default(),
     };
     let mut out = pipeline::scan(&args.paths, batches, &opts);
     out.errors.extend(aws_errors);

@@ -13,6 +13,8 @@
 //!
 //! The crate does not judge anything: controls live in `eksguard-controls`.
 
+#[cfg(feature = "live")]
+mod ecr;
 mod error;
 pub mod layout;
 #[cfg(feature = "live")]

@@ -21,6 +21,9 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
+pub use crate::ecr::{ECR_CONCURRENCY, EcrFindings, ecr_scan_findings};
+pub use eksguard_images::EcrImage;
+
 /// Every AWS operation the scan may call, as IAM actions. The minimal
 /// read-only policy in `deploy/iam/eksguard-scan-policy.json` allows exactly
 /// these (a test checks both ways).
@@ -40,6 +43,7 @@ pub const OPERATIONS: &[&str] = &[
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:ListOpenIDConnectProviders",
+    "ecr:DescribeImageScanFindings",
 ];
 
 /// How many calls run at once. IAM's per-account request rate is the limit
@@ -119,19 +123,7 @@ impl Clients {
     /// Clients from the default credential chain (environment, profile, SSO,
     /// web identity, container and instance metadata), standard retries.
     pub async fn new(target: &Target) -> Clients {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(
-            aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
-        );
-        if let Some(r) = &target.region {
-            loader = loader.region(aws_config::Region::new(r.clone()));
-        }
-        if let Some(p) = &target.profile {
-            loader = loader.profile_name(p);
-        }
-        if let Some(u) = &target.endpoint_url {
-            loader = loader.endpoint_url(u);
-        }
-        Clients::from_conf(&loader.load().await)
+        Clients::from_conf(&sdk_config(target).await)
     }
 
     /// Clients from an existing SDK configuration (tests use this with
@@ -212,6 +204,41 @@ impl Clients {
     }
 }
 
+/// The SDK configuration of a live scan: the default credential chain
+/// (environment, profile, SSO, web identity, container and instance
+/// metadata), standard retries, and the target's region, profile and
+/// endpoint.
+pub async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    if let Some(r) = &target.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(p) = &target.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(u) = &target.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+/// [`ecr_scan_findings`] on a runtime of its own, with the target's
+/// credentials and endpoint (each image is still asked in its own region).
+pub fn ecr_scan_findings_blocking(
+    target: &Target,
+    images: &[EcrImage],
+) -> Result<EcrFindings, LiveError> {
+    if images.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Runtime(e.to_string()))?;
+    Ok(rt.block_on(async { ecr_scan_findings(&sdk_config(target).await, images).await }))
+}
+
 /// Collects the cluster's AWS side on a runtime of its own.
 pub fn collect_blocking(target: &Target) -> Result<Documents, LiveError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -271,7 +298,7 @@ impl Out {
     }
 }
 
-fn error_parts<E, R>(e: &SdkError<E, R>) -> (String, String)
+pub(crate) fn error_parts<E, R>(e: &SdkError<E, R>) -> (String, String)
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -14,7 +14,7 @@ pub mod report;
 mod vuln;
 
 pub use gate::{Gate, GateResult, Ignore};
-pub use index::ImageIndex;
+pub use index::{EcrImage, ImageIndex, ecr_location};
 pub use reference::{ImageRef, parse as parse_reference};
 pub use report::{ReportError, read_report, read_reports};
 pub use vuln::{FixState, ImageScan, ScanFormat, VulnSeverity, Vulnerability};
