@@ -277,40 +277,7 @@ fn a_live_scan_gates_ecr_images_on_their_scan_findings() {
     let repo = format!("team/{name}");
     // A cluster to scan, and in ECR: `REPO:1.0` scanned with a critical
     // vulnerability, `REPO:2.0` never scanned.
-    let setup = format!(
-        r#"
-import boto3, json, requests
-kw = dict(endpoint_url="{url}", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-ec2, eks, ecr = boto3.client("ec2", **kw), boto3.client("eks", **kw), boto3.client("ecr", **kw)
-vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
-eks.create_cluster(name="{name}", version="1.33", roleArn="arn:aws:iam::123456789012:role/x",
-    resourcesVpcConfig={{"subnetIds": [sub]}})
-ecr.create_repository(repositoryName="{repo}")
-for tag in ["1.0", "2.0"]:
-    manifest = {{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {{"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "0" * 64}},
-        "layers": [], "annotations": {{"tag": tag}}}}
-    ecr.put_image(repositoryName="{repo}", imageTag=tag, imageManifest=json.dumps(manifest))
-ecr.start_image_scan(repositoryName="{repo}", imageId={{"imageTag": "1.0"}})
-result = {{"registryId": "123456789012", "repositoryName": "{repo}", "imageId": {{"imageTag": "1.0"}},
-    "imageScanStatus": {{"status": "COMPLETE"}},
-    "imageScanFindings": {{"findings": [{{"name": "CVE-2024-5535", "severity": "CRITICAL",
-        "attributes": [{{"key": "package_name", "value": "libssl3"}}, {{"key": "package_version", "value": "3.1.4-r0"}}]}}]}}}}
-r = requests.post("{url}/moto-api/static/ecr/scan-finding-results", json={{"results": [result], "region": "eu-west-1"}})
-r.raise_for_status()
-"#
-    );
-    let py = Command::new("python3")
-        .arg("-c")
-        .arg(&setup)
-        .output()
-        .unwrap();
-    assert!(
-        py.status.success(),
-        "{}",
-        String::from_utf8_lossy(&py.stderr)
-    );
+    common::moto_ecr_cluster(&url, &name, &repo, &["1.0", "2.0"], 9);
     let dir = tempfile::tempdir().unwrap();
     let host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
     let manifest = format!(
