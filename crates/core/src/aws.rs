@@ -133,10 +133,17 @@ impl CollectionGap {
     /// `AccessDenied*`, `UnauthorizedOperation` (EC2): a permission the scan's
     /// role lacks, as opposed to a transient failure.
     pub fn is_permission(&self) -> bool {
-        self.code.starts_with("AccessDenied")
-            || self.code == "UnauthorizedOperation"
-            || self.code == "AuthorizationError"
+        is_permission_error(&self.code)
     }
+}
+
+/// Whether an AWS error code means a missing permission (`AccessDenied*`,
+/// EC2's `UnauthorizedOperation`, `AuthorizationError`) rather than a
+/// failure worth retrying.
+pub fn is_permission_error(code: &str) -> bool {
+    code.starts_with("AccessDenied")
+        || code == "UnauthorizedOperation"
+        || code == "AuthorizationError"
 }
 
 /// `aws eks describe-cluster` → `cluster`.

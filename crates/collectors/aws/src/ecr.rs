@@ -83,17 +83,15 @@ async fn findings(
     let mut doc: Option<Map<String, Value>> = None;
     let mut basic: Vec<Value> = Vec::new();
     let mut enhanced: Vec<Value> = Vec::new();
-    let mut token = None;
-    loop {
-        let r = client
-            .describe_image_scan_findings()
-            .registry_id(&img.account)
-            .repository_name(&img.repository)
-            .image_id(image_id.clone())
-            .max_results(1000)
-            .set_next_token(token.take())
-            .send()
-            .await;
+    let mut pages = client
+        .describe_image_scan_findings()
+        .registry_id(&img.account)
+        .repository_name(&img.repository)
+        .image_id(image_id)
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(r) = pages.next().await {
         let page = match r {
             Ok(p) => p,
             Err(SdkError::ServiceError(e)) if e.err().is_scan_not_found_exception() => {
@@ -121,10 +119,7 @@ async fn findings(
             }
             Err(e) => {
                 let (code, message) = error_parts(&e);
-                let denied = code.starts_with("AccessDenied")
-                    || code == "UnauthorizedOperation"
-                    || code == "AuthorizationError";
-                let message = if denied {
+                let message = if eksguard_core::aws::is_permission_error(&code) {
                     format!(
                         "could not read the ECR scan findings of {} in {}: missing permission {ACTION} ({code})",
                         img.id(),
@@ -180,10 +175,6 @@ async fn findings(
         if let Some(f) = page.image_scan_findings() {
             basic.extend(f.findings().iter().map(basic_json));
             enhanced.extend(f.enhanced_findings().iter().map(enhanced_json));
-        }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-            _ => break,
         }
     }
     let mut doc = doc.unwrap_or_default();

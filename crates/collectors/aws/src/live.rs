@@ -407,29 +407,22 @@ fn now_rfc3339() -> String {
 }
 
 async fn access_entries(c: &Clients, out: &Out, cluster: &str) {
-    let mut principals = Vec::new();
-    let mut token = None;
-    loop {
-        let r = c
-            .eks
-            .list_access_entries()
-            .cluster_name(cluster)
-            .set_next_token(token.take())
-            .send()
-            .await;
-        let Some(page) = out.gap(
-            "eks:ListAccessEntries",
-            format!("access entries of cluster {cluster}"),
-            r,
-        ) else {
-            return;
-        };
-        principals.extend(page.access_entries().iter().cloned());
-        match page.next_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
-    }
+    let r = c
+        .eks
+        .list_access_entries()
+        .cluster_name(cluster)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(principals) = out.gap(
+        "eks:ListAccessEntries",
+        format!("access entries of cluster {cluster}"),
+        r,
+    ) else {
+        return;
+    };
     out.doc(
         "eks/list-access-entries.json".into(),
         "eks:ListAccessEntries",
@@ -451,32 +444,29 @@ async fn access_entries(c: &Clients, out: &Out, cluster: &str) {
                 ]);
                 out.doc(format!("{dir}/describe-access-entry.json"), "eks:DescribeAccessEntry", json!({"accessEntry": v}));
             }
-            let mut policies = Vec::new();
-            let mut token = None;
-            loop {
-                let r = c
-                    .eks
-                    .list_associated_access_policies()
-                    .cluster_name(cluster)
-                    .principal_arn(&p)
-                    .set_next_token(token.take())
-                    .send()
-                    .await;
-                let Some(page) = out.gap("eks:ListAssociatedAccessPolicies", format!("access policies of {p}"), r) else { return };
-                for a in page.associated_access_policies() {
+            let r = c
+                .eks
+                .list_associated_access_policies()
+                .cluster_name(cluster)
+                .principal_arn(&p)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await;
+            let Some(associated) = out.gap("eks:ListAssociatedAccessPolicies", format!("access policies of {p}"), r) else { return };
+            let policies: Vec<Value> = associated
+                .iter()
+                .map(|a| {
                     let scope = a.access_scope().map(|s| {
                         obj([
                             ("type", s.r#type().map_or(Value::Null, |t| t.as_str().into())),
                             ("namespaces", json!(s.namespaces())),
                         ])
                     });
-                    policies.push(obj([("policyArn", s(a.policy_arn())), ("accessScope", scope.unwrap_or(Value::Null))]));
-                }
-                match page.next_token() {
-                    Some(t) => token = Some(t.to_owned()),
-                    None => break,
-                }
-            }
+                    obj([("policyArn", s(a.policy_arn())), ("accessScope", scope.unwrap_or(Value::Null))])
+                })
+                .collect();
             out.doc(
                 format!("{dir}/list-associated-access-policies.json"),
                 "eks:ListAssociatedAccessPolicies",
@@ -487,41 +477,38 @@ async fn access_entries(c: &Clients, out: &Out, cluster: &str) {
 }
 
 async fn pod_identity(c: &Clients, out: &Out, cluster: &str) {
-    let mut ids = Vec::new();
-    let mut listed = Vec::new();
-    let mut token = None;
-    loop {
-        let r = c
-            .eks
-            .list_pod_identity_associations()
-            .cluster_name(cluster)
-            .set_next_token(token.take())
-            .send()
-            .await;
-        let Some(page) = out.gap(
-            "eks:ListPodIdentityAssociations",
-            format!("pod identity associations of cluster {cluster}"),
-            r,
-        ) else {
-            return;
-        };
-        for a in page.associations() {
-            if let Some(id) = a.association_id() {
-                ids.push(id.to_owned());
-            }
-            listed.push(obj([
+    let r = c
+        .eks
+        .list_pod_identity_associations()
+        .cluster_name(cluster)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(associations) = out.gap(
+        "eks:ListPodIdentityAssociations",
+        format!("pod identity associations of cluster {cluster}"),
+        r,
+    ) else {
+        return;
+    };
+    let ids: Vec<String> = associations
+        .iter()
+        .filter_map(|a| a.association_id().map(str::to_owned))
+        .collect();
+    let listed: Vec<Value> = associations
+        .iter()
+        .map(|a| {
+            obj([
                 ("clusterName", s(a.cluster_name())),
                 ("namespace", s(a.namespace())),
                 ("serviceAccount", s(a.service_account())),
                 ("associationArn", s(a.association_arn())),
                 ("associationId", s(a.association_id())),
-            ]));
-        }
-        match page.next_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
-    }
+            ])
+        })
+        .collect();
     out.doc(
         "eks/list-pod-identity-associations.json".into(),
         "eks:ListPodIdentityAssociations",
@@ -569,34 +556,24 @@ async fn pod_identity(c: &Clients, out: &Out, cluster: &str) {
 }
 
 async fn security_groups(c: &Clients, out: &Out, vpc_id: Option<&str>) {
-    let mut groups = Vec::new();
-    let mut token = None;
-    loop {
-        let mut req = c
-            .ec2
-            .describe_security_groups()
-            .set_next_token(token.take());
-        if let Some(v) = vpc_id {
-            req = req.filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("vpc-id")
-                    .values(v)
-                    .build(),
-            );
-        }
-        let what = vpc_id.map_or_else(
-            || "security groups".to_owned(),
-            |v| format!("security groups of {v}"),
+    let mut req = c.ec2.describe_security_groups();
+    if let Some(v) = vpc_id {
+        req = req.filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(v)
+                .build(),
         );
-        let Some(page) = out.gap("ec2:DescribeSecurityGroups", what, req.send().await) else {
-            return;
-        };
-        groups.extend(page.security_groups().iter().map(sg_json));
-        match page.next_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
     }
+    let what = vpc_id.map_or_else(
+        || "security groups".to_owned(),
+        |v| format!("security groups of {v}"),
+    );
+    let r = req.into_paginator().items().send().try_collect().await;
+    let Some(found) = out.gap("ec2:DescribeSecurityGroups", what, r) else {
+        return;
+    };
+    let groups: Vec<Value> = found.iter().map(sg_json).collect();
     out.doc(
         "ec2/describe-security-groups.json".into(),
         "ec2:DescribeSecurityGroups",
@@ -716,6 +693,8 @@ async fn iam(c: &Clients, out: &Out) {
     use aws_sdk_iam::types::EntityType;
     let mut attached = BTreeSet::new();
     let mut have = BTreeSet::new();
+    // A manual loop, not the SDK paginator: IAM says whether more pages
+    // follow in `IsTruncated`, which the paginator does not read.
     let mut marker = None;
     loop {
         let r = c
