@@ -177,6 +177,24 @@ fn apply_exceptions(findings: &mut Vec<Finding>, opts: &ScanOptions) {
     findings.extend(expired);
 }
 
+/// Every object under `paths` (read in parallel, input order kept) and the
+/// input errors met reading them, for the commands that need the objects
+/// rather than a scan (`pss check`, `netpol`, `iam`). AWS snapshot and
+/// image-report directories are not manifests: discovery skips them.
+pub fn load_all(paths: &[PathBuf], read: &ReadOptions) -> (Vec<Object>, Vec<InputError>) {
+    let (inputs, mut errors) = eksguard_files::discover(paths);
+    let loaded: Vec<_> = inputs
+        .par_iter()
+        .map(|i| eksguard_files::load(i, read))
+        .collect();
+    let mut objects = Vec::new();
+    for l in loaded {
+        objects.extend(l.objects);
+        errors.extend(l.errors);
+    }
+    (objects, errors)
+}
+
 /// (control, object) pairs each object control evaluated, for pass results.
 pub fn evaluated(inv: &Inventory, opts: &ScanOptions) -> Vec<(&'static str, ObjectRef)> {
     let ctx = context(opts);

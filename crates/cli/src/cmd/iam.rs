@@ -5,8 +5,7 @@
 
 use crate::exit;
 use eksguard_controls::identity::{RoleReach, WorkloadBlast};
-use eksguard_core::{ErrorLevel, InputError, Inventory, Object};
-use rayon::prelude::*;
+use eksguard_core::{ErrorLevel, InputError, Inventory};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -53,23 +52,6 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
     }
 }
 
-/// The objects under `paths` and the input errors met reading them. AWS
-/// snapshot directories are not manifests: discovery skips them.
-fn load(paths: &[PathBuf]) -> (Vec<Object>, Vec<InputError>) {
-    let (inputs, mut errors) = eksguard_files::discover(paths);
-    let read = eksguard_files::ReadOptions::default();
-    let loaded: Vec<_> = inputs
-        .par_iter()
-        .map(|i| eksguard_files::load(i, &read))
-        .collect();
-    let mut objects = Vec::new();
-    for l in loaded {
-        objects.extend(l.objects);
-        errors.extend(l.errors);
-    }
-    (objects, errors)
-}
-
 fn blast(a: BlastArgs) -> anyhow::Result<u8> {
     let today = eksguard_controls::config::Date::today();
     let (facts, mut errors) =
@@ -82,7 +64,7 @@ fn blast(a: BlastArgs) -> anyhow::Result<u8> {
             "no AWS side to analyse: pass --aws-snapshot DIR or --aws --cluster NAME, or a directory holding an AWS snapshot"
         );
     };
-    let (objects, load_errors) = load(&a.paths);
+    let (objects, load_errors) = crate::pipeline::load_all(&a.paths, &Default::default());
     errors.extend(load_errors);
     let mut inv = Inventory::new(objects);
     inv.aws = Some(facts);

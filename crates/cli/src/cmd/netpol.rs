@@ -5,7 +5,6 @@
 use crate::exit;
 use eksguard_core::{ErrorLevel, InputError, Object};
 use eksguard_netpol::{Cluster, Endpoint, Format, Protocol, Warning};
-use rayon::prelude::*;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -71,22 +70,6 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
     }
 }
 
-/// The objects under `paths` and the input errors met reading them.
-fn load(paths: &[PathBuf]) -> (Vec<Object>, Vec<InputError>) {
-    let (inputs, mut errors) = eksguard_files::discover(paths);
-    let read = eksguard_files::ReadOptions::default();
-    let loaded: Vec<_> = inputs
-        .par_iter()
-        .map(|i| eksguard_files::load(i, &read))
-        .collect();
-    let mut objects = Vec::new();
-    for l in loaded {
-        objects.extend(l.objects);
-        errors.extend(l.errors);
-    }
-    (objects, errors)
-}
-
 /// Builds the model and prints its warnings, located at the object's file
 /// and line (the engine only knows the object's position in the input).
 fn cluster(objects: &[Object]) -> Cluster {
@@ -116,7 +99,7 @@ fn report_errors(errors: &[InputError]) -> bool {
 }
 
 fn reach(args: ReachArgs) -> anyhow::Result<u8> {
-    let (objects, errors) = load(&args.paths);
+    let (objects, errors) = crate::pipeline::load_all(&args.paths, &Default::default());
     let cluster = cluster(&objects);
     let reach = cluster.reachability();
     let text = eksguard_netpol::render(&reach, args.format);
@@ -138,7 +121,7 @@ fn reach(args: ReachArgs) -> anyhow::Result<u8> {
 }
 
 fn why(args: WhyArgs) -> anyhow::Result<u8> {
-    let (objects, errors) = load(&args.paths);
+    let (objects, errors) = crate::pipeline::load_all(&args.paths, &Default::default());
     let cluster = cluster(&objects);
     let failed = report_errors(&errors);
     let explanation = match eksguard_netpol::explain(&cluster, &args.from, &args.to, args.port) {

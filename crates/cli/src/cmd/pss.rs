@@ -63,17 +63,8 @@ pub fn run(cmd: Command) -> anyhow::Result<u8> {
         anyhow::bail!("unknown format `{}` (expected text or json)", args.format);
     }
     let config = crate::config::load(args.config.as_deref())?.config;
-    let (inputs, mut errors) = eksguard_files::discover(&args.paths);
-    let read = eksguard_files::ReadOptions::default();
-    let loaded: Vec<_> = inputs
-        .par_iter()
-        .map(|i| eksguard_files::load(i, &read))
-        .collect();
-    let mut objects: Vec<Object> = Vec::new();
-    for l in loaded {
-        objects.extend(l.objects);
-        errors.extend(l.errors);
-    }
+    let (objects, mut errors) =
+        crate::pipeline::load_all(&args.paths, &eksguard_files::ReadOptions::default());
     let namespaces: std::collections::HashMap<&str, &Object> = objects
         .iter()
         .filter(|o| o.is("", "Namespace"))
