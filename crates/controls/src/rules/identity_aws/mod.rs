@@ -30,6 +30,7 @@ pub mod pod_identity_binding_broken;
 pub mod pod_identity_no_source;
 pub mod pod_identity_sa_missing;
 
+use crate::util::fingerprint::{FxHasher, hash_opt_value, hash_value};
 use crate::{ControlMeta, Sink};
 use eksguard_core::aws::{AwsFacts, IamRole, Sourced};
 use eksguard_core::{Inventory, JsonPath, Object, ObjectRef};
@@ -304,81 +305,6 @@ fn fingerprint(inv: &Inventory, facts: &AwsFacts) -> u64 {
             .hash(&mut h);
     }
     h.finish()
-}
-
-fn hash_opt_value(v: Option<&Value>, h: &mut FxHasher) {
-    match v {
-        None => 0u8.hash(h),
-        Some(v) => {
-            1u8.hash(h);
-            hash_value(v, h);
-        }
-    }
-}
-
-fn hash_value(v: &Value, h: &mut FxHasher) {
-    match v {
-        Value::Null => 0u8.hash(h),
-        Value::Bool(b) => (1u8, b).hash(h),
-        Value::Number(n) => (2u8, n.to_string()).hash(h),
-        Value::String(s) => (3u8, s).hash(h),
-        Value::Array(a) => {
-            (4u8, a.len()).hash(h);
-            for x in a {
-                hash_value(x, h);
-            }
-        }
-        Value::Object(m) => {
-            (5u8, m.len()).hash(h);
-            for (k, x) in m {
-                k.hash(h);
-                hash_value(x, h);
-            }
-        }
-    }
-}
-
-/// The rotate-multiply hash of rustc's `FxHasher`, eight bytes per step:
-/// the fingerprint runs once per identity control on every scan, and
-/// SipHash's per-write cost made it a third of the controls' time. Not
-/// keyed: the cache only needs to tell scans apart, not resist an attacker
-/// (whose manifests could as well contain what they want reported).
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// `computeConfig.nodeRoleArn` of the cluster.
