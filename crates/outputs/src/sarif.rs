@@ -40,6 +40,25 @@ pub fn uri(path: &str) -> String {
     s
 }
 
+/// A SARIF 2.1.0 log of one eksguard run: its rules, the invocation
+/// (success, notifications) and the results. `scan` and `audit` share it.
+pub fn document(rules: Vec<Value>, invocation: Value, results: Vec<Value>) -> Value {
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "eksguard",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/eksguard/eksguard",
+                "rules": rules,
+            }},
+            "invocations": [invocation],
+            "results": results,
+        }],
+    })
+}
+
 fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     let mut locations = Vec::new();
     let logical = json!([{
@@ -130,23 +149,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     let has_errors = report.errors.iter().any(|e| e.level == ErrorLevel::Error);
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "eksguard",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/eksguard/eksguard",
-                "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": !has_errors,
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-        }],
+    let invocation = json!({
+        "executionSuccessful": !has_errors,
+        "toolExecutionNotifications": notifications,
     });
+    let doc = document(rules, invocation, results);
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

@@ -366,7 +366,7 @@ mod sarif {
     use serde_json::{Value, json};
 
     // Levels, security-severity and URIs exactly as `scan`'s SARIF.
-    use eksguard_report::sarif::{level, security_severity, uri};
+    use eksguard_report::sarif::{document, level, security_severity, uri};
 
     fn result(d: &Detection, live: bool) -> Value {
         let mut logical = vec![
@@ -461,24 +461,12 @@ mod sarif {
             }
             notifications.push(n);
         }
-        json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "eksguard",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/eksguard/eksguard",
-                    "rules": rules,
-                }},
-                "invocations": [{
-                    "executionSuccessful": errors.is_empty(),
-                    "toolExecutionNotifications": notifications,
-                    "properties": {"summary": summary},
-                }],
-                "results": results,
-            }],
-        })
+        let invocation = json!({
+            "executionSuccessful": errors.is_empty(),
+            "toolExecutionNotifications": notifications,
+            "properties": {"summary": summary},
+        });
+        document(rules, invocation, results)
     }
 }
 
