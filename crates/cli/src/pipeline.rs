@@ -7,14 +7,23 @@
 
 use eksguard_controls::config::Date;
 use eksguard_controls::{Config, Context, Sink};
-use eksguard_core::{Finding, InputError, Inventory, Location, Object, ObjectRef};
+use eksguard_core::{
+    AwsData, CheckResult, Finding, Gap, GapKind, InputError, Inventory, Location, Need, Object,
+    ObjectRef,
+};
 use eksguard_files::{Input, ReadOptions};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
+    /// One per control and subject: what was verified, what failed, what
+    /// could not be checked.
+    pub results: Vec<CheckResult>,
+    /// Inputs that were not collected.
+    pub gaps: Vec<Gap>,
     pub inventory: Inventory,
     pub inputs: usize,
 }
@@ -38,6 +47,8 @@ pub struct Batch {
     objects: Vec<Object>,
     errors: Vec<InputError>,
     findings: Vec<Finding>,
+    /// (control, object) pairs the object checks ran on.
+    evaluated: Vec<(u16, Arc<ObjectRef>)>,
 }
 
 /// What controls read besides the objects; one place, so files and live
@@ -64,18 +75,25 @@ pub fn check(objects: Vec<Object>, mut errors: Vec<InputError>, opts: &ScanOptio
     for obj in objects.iter_mut().filter(|o| !needed_whole(o)) {
         obj.shrink();
     }
-    let (findings, mut check_errors) = sink.into_parts();
+    let (findings, mut check_errors, evaluated) = sink.into_all();
     errors.append(&mut check_errors);
     Batch {
         objects,
         errors,
         findings,
+        evaluated,
     }
 }
 
 /// Scans `paths` together with inputs already collected and [`check`]ed
-/// elsewhere (one batch per input, in a deterministic order).
-pub fn scan(paths: &[PathBuf], collected: Vec<Batch>, opts: &ScanOptions) -> ScanOutput {
+/// elsewhere (one batch per input, in a deterministic order); `gaps` are
+/// the inputs collectors could not read.
+pub fn scan(
+    paths: &[PathBuf],
+    collected: Vec<Batch>,
+    mut gaps: Vec<Gap>,
+    opts: &ScanOptions,
+) -> ScanOutput {
     let (inputs, mut errors) = eksguard_files::discover(paths);
     let ctx = context(opts);
     let mut results: Vec<Batch> = inputs
@@ -89,13 +107,18 @@ pub fn scan(paths: &[PathBuf], collected: Vec<Batch>, opts: &ScanOptions) -> Sca
     results.extend(collected);
     let mut objects = Vec::new();
     let mut findings = Vec::new();
+    let mut evaluated = Vec::new();
     for r in results {
         objects.extend(r.objects);
         errors.extend(r.errors);
         findings.extend(r.findings);
+        evaluated.extend(r.evaluated);
     }
     let mut inventory = Inventory::new(objects);
     inventory.aws = opts.aws.clone();
+    if let Some(aws) = &opts.aws {
+        gaps.extend(aws_gaps(aws));
+    }
     let mut sink = Sink::new();
     eksguard_controls::check_inventory(&inventory, &ctx, &mut sink);
     let (more, check_errors) = sink.into_parts();
@@ -109,12 +132,43 @@ pub fn scan(paths: &[PathBuf], collected: Vec<Batch>, opts: &ScanOptions) -> Sca
     apply_exceptions(&mut findings, opts);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    eksguard_core::fingerprint(&mut findings);
+    let results = eksguard_controls::results(
+        &inventory,
+        &ctx,
+        &findings,
+        &eksguard_controls::ResultOptions {
+            evaluated: &evaluated,
+            gaps: &gaps,
+        },
+    );
     ScanOutput {
         findings,
         errors,
+        results,
+        gaps,
         inventory,
         inputs: input_count,
     }
+}
+
+/// The AWS calls that failed, as gaps of the data they collect.
+fn aws_gaps(aws: &eksguard_core::aws::AwsFacts) -> Vec<Gap> {
+    aws.gaps
+        .iter()
+        .map(|g| Gap {
+            need: Need::aws(AwsData::for_action(&g.action)),
+            input: g.action.clone(),
+            reason: if g.is_permission() {
+                format!("{}: {} denied ({})", g.what, g.action, g.code)
+            } else {
+                format!("{}: {} failed: {} {}", g.what, g.action, g.code, g.message)
+                    .trim_end()
+                    .to_owned()
+            },
+            kind: GapKind::CollectionFailed,
+        })
+        .collect()
 }
 
 /// Whether inventory controls may read more than an object's metadata.
@@ -171,6 +225,8 @@ fn apply_exceptions(findings: &mut Vec<Finding>, opts: &ScanOptions) {
                 ),
                 remediation: "Fix the findings and delete the exception, or re-approve the risk and extend `expires`.".into(),
                 suppressed: None,
+                fingerprint: String::new(),
+            baseline: None,
             }
         })
         .collect();
@@ -193,21 +249,4 @@ pub fn load_all(paths: &[PathBuf], read: &ReadOptions) -> (Vec<Object>, Vec<Inpu
         errors.extend(l.errors);
     }
     (objects, errors)
-}
-
-/// (control, object) pairs each object control evaluated, for pass results.
-pub fn evaluated(inv: &Inventory, opts: &ScanOptions) -> Vec<(&'static str, ObjectRef)> {
-    let ctx = context(opts);
-    let mut out = Vec::new();
-    for obj in inv.objects() {
-        for c in eksguard_controls::all() {
-            if opts.config.is_enabled(c.meta().id)
-                && c.applies(&ctx)
-                && c.kinds().contains(&obj.kind.as_str())
-            {
-                out.push((c.meta().id, obj.obj_ref()));
-            }
-        }
-    }
-    out
 }

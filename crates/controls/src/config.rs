@@ -2,6 +2,8 @@
 //!
 //! ```yaml
 //! fail_on: high                     # default for --fail-on
+//! allow_partial: false              # true: a scan some of whose inputs could not be collected exits 0/1, not 2
+//! frameworks: [cis-eks]             # default for --framework (all when absent)
 //! images:
 //!   allowed_registries:             # IMG-003; entries without `/` match the registry host
 //!     - "123456789012.dkr.ecr.*.amazonaws.com"
@@ -26,6 +28,13 @@ use serde::Deserialize;
 pub struct Config {
     #[serde(default)]
     pub fail_on: Option<eksguard_core::Severity>,
+    /// Accept a partial scan: controls whose input could not be collected
+    /// are still reported not checked, but do not make the exit code 2.
+    #[serde(default)]
+    pub allow_partial: bool,
+    /// Frameworks to map results onto (IDs as `eksguard frameworks` lists).
+    #[serde(default)]
+    pub frameworks: Option<Vec<String>>,
     #[serde(default)]
     pub images: ImagesConfig,
     #[serde(default)]

@@ -34,8 +34,13 @@ pub mod identity {
 
 pub use eksguard_core::ControlMeta;
 use eksguard_core::{
-    Finding, InputError, Inventory, JsonPath, Location, Object, ObjectRef, Suppression,
+    AwsData, Finding, InputError, Inventory, JsonPath, Location, Need, Object, ObjectRef,
+    Suppression,
 };
+use std::sync::Arc;
+
+mod results;
+pub use results::{ResultOptions, results};
 
 /// Scan-wide settings controls read.
 pub struct Context<'a> {
@@ -78,6 +83,30 @@ pub trait Control: Send + Sync {
         true
     }
 
+    /// Why the control does not run when [`Control::applies`] is false.
+    fn not_applicable_reason(&self) -> &'static str {
+        "the control does not apply to this scan"
+    }
+
+    /// Inputs the control reads besides the objects of [`Control::kinds`].
+    /// When one was not collected the control is reported `not_checked`
+    /// rather than passed.
+    fn needs(&self) -> &'static [Need] {
+        &[]
+    }
+
+    /// What the control gives a result for.
+    fn subjects(&self) -> Subjects {
+        Subjects::Objects
+    }
+
+    /// Whether `obj` (one of [`Control::kinds`]) is something the control
+    /// judges, so that a pass on it means something: ACC-002 judges only
+    /// the `aws-auth` ConfigMap, not every ConfigMap.
+    fn is_subject(&self, _obj: &Object) -> bool {
+        true
+    }
+
     /// Checks one object. The webhook calls only this.
     fn check_object(&self, _obj: &Object, _ctx: &Context, _out: &mut Sink) {}
 
@@ -85,11 +114,37 @@ pub trait Control: Send + Sync {
     fn check_inventory(&self, _inv: &Inventory, _ctx: &Context, _out: &mut Sink) {}
 }
 
+/// What a control gives a result for: each is `pass` unless a finding names
+/// it. Findings on anything else add `fail` results of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subjects {
+    /// Each object of [`Control::kinds`] the object check ran on (and that
+    /// [`Control::is_subject`] accepts).
+    Objects,
+    /// Each object of these kinds (group, kind) in the inventory.
+    Kinds(&'static [(&'static str, &'static str)]),
+    /// Pods and pod controllers.
+    Workloads,
+    /// The EKS cluster.
+    Cluster,
+    /// The AWS account and region.
+    Account,
+    /// One result for the control as a whole: it looked at the whole
+    /// inventory and its findings say where it failed.
+    Whole,
+}
+
+/// Needs of a control that reads the EKS cluster description.
+pub const NEEDS_CLUSTER: &[Need] = &[Need::aws(AwsData::Cluster)];
+
 /// Collects findings, resolving source positions and per-object suppressions.
 #[derive(Default)]
 pub struct Sink {
     findings: Vec<Finding>,
     errors: Vec<InputError>,
+    /// (index of the control in the catalog, object) pairs object checks ran
+    /// on: their pass results.
+    evaluated: Vec<(u16, Arc<ObjectRef>)>,
 }
 
 /// The annotation that suppresses controls on one object:
@@ -129,6 +184,8 @@ impl Sink {
             message: message.into(),
             remediation: remediation.into(),
             suppressed,
+            fingerprint: String::new(),
+            baseline: None,
         });
     }
 
@@ -155,6 +212,8 @@ impl Sink {
             message: message.into(),
             remediation: remediation.into(),
             suppressed: None,
+            fingerprint: String::new(),
+            baseline: None,
         });
     }
 
@@ -179,6 +238,12 @@ impl Sink {
     /// Findings and input errors.
     pub fn into_parts(self) -> (Vec<Finding>, Vec<InputError>) {
         (self.findings, self.errors)
+    }
+
+    /// Findings, input errors and the (control, object) pairs object
+    /// checks ran on.
+    pub fn into_all(self) -> (Vec<Finding>, Vec<InputError>, Vec<(u16, Arc<ObjectRef>)>) {
+        (self.findings, self.errors, self.evaluated)
     }
 
     pub fn len(&self) -> usize {
@@ -219,7 +284,8 @@ macro_rules! control {
             title: $title:literal,
             severity: $sev:ident,
             pillar: $pillar:ident,
-            responsibility: $resp:ident $(,)?
+            responsibility: $resp:ident
+            $(, verified: $verified:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -233,20 +299,27 @@ macro_rules! control {
                 severity: ::eksguard_core::Severity::$sev,
                 pillar: ::eksguard_core::Pillar::$pillar,
                 responsibility: ::eksguard_core::Responsibility::$resp,
+                verified: concat!("" $(, $verified)?),
                 doc: concat!($($doc, "\n"),*),
             };
         }
     };
 }
 
-/// Runs every enabled object control on one object.
+/// Runs every enabled object control on one object, recording which ran
+/// (for pass results).
 pub fn check_object(obj: &Object, ctx: &Context, out: &mut Sink) {
-    for c in all() {
+    let mut this: Option<Arc<ObjectRef>> = None;
+    for (i, c) in all().iter().enumerate() {
         if ctx.config.is_enabled(c.meta().id)
             && c.kinds().contains(&obj.kind.as_str())
             && c.applies(ctx)
         {
             c.check_object(obj, ctx, out);
+            if c.subjects() == Subjects::Objects && c.is_subject(obj) {
+                let r = this.get_or_insert_with(|| Arc::new(obj.obj_ref()));
+                out.evaluated.push((i as u16, Arc::clone(r)));
+            }
         }
     }
 }

@@ -10,11 +10,16 @@ mod inventory;
 mod meta;
 mod object;
 mod path;
+mod results;
 mod workload;
 
-pub use finding::{ErrorLevel, Finding, InputError, Location, Suppression};
+pub use finding::{
+    BaselineState, ErrorLevel, Finding, InputError, Location, Suppression, fingerprint,
+    fingerprints, identity_key,
+};
 pub use inventory::Inventory;
 pub use meta::{ControlMeta, Pillar, Responsibility, Severity};
 pub use object::{Object, ObjectRef, Source, string_map, type_name};
 pub use path::{JsonPath, PathSeg, Pos, Spans, node_count};
+pub use results::{AwsData, CheckResult, Gap, GapKind, Need, Status};
 pub use workload::{CONTAINER_FIELDS, ContainerRef, PodSpecRef, WORKLOAD_KINDS, pod_spec_keys};

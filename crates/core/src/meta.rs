@@ -123,23 +123,53 @@ impl fmt::Display for Pillar {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Responsibility {
-    /// A default AWS sets up; eksguard verifies it is really in place.
+    /// A guarantee AWS provides under Auto Mode (node patching and
+    /// replacement, managed AMIs, encryption at rest); eksguard verifies it
+    /// is really in place: a pass is "verified", a fail is "drifted".
     AwsManaged,
+    /// A default AWS sets that is weaker than most users assume (a public
+    /// API endpoint, control-plane logs off): AWS chose it, the customer
+    /// must change it.
+    AwsDefault,
     /// The customer's duty.
     Customer,
 }
 
 impl Responsibility {
+    pub const ALL: [Responsibility; 3] = [
+        Responsibility::AwsManaged,
+        Responsibility::AwsDefault,
+        Responsibility::Customer,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Responsibility::AwsManaged => "aws-managed",
+            Responsibility::AwsDefault => "aws-default",
             Responsibility::Customer => "customer",
         }
     }
     pub fn title(self) -> &'static str {
         match self {
-            Responsibility::AwsManaged => "AWS-managed default",
+            Responsibility::AwsManaged => "AWS-managed",
+            Responsibility::AwsDefault => "AWS default — customer action needed",
             Responsibility::Customer => "Customer",
+        }
+    }
+    /// Short column heading.
+    pub fn short(self) -> &'static str {
+        match self {
+            Responsibility::AwsManaged => "AWS-managed",
+            Responsibility::AwsDefault => "AWS default",
+            Responsibility::Customer => "Customer",
+        }
+    }
+    /// What a pass and a fail are called for this owner.
+    pub fn verdict_words(self) -> (&'static str, &'static str) {
+        match self {
+            Responsibility::AwsManaged => ("verified", "drifted"),
+            Responsibility::AwsDefault => ("changed", "action needed"),
+            Responsibility::Customer => ("pass", "fail"),
         }
     }
 }
@@ -161,6 +191,9 @@ pub struct ControlMeta {
     pub severity: Severity,
     pub pillar: Pillar,
     pub responsibility: Responsibility,
+    /// For AWS-managed controls: what a pass verifies, in one sentence.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub verified: &'static str,
     /// Markdown documentation, from the control's doc comment.
     #[serde(skip)]
     pub doc: &'static str,

@@ -1,9 +1,9 @@
-//! `--format junit`: one test suite per control, one test case per
-//! control × object it evaluated; input errors as a suite of their own.
+//! `--format junit`: one test suite per control, one test case per result;
+//! input errors as a suite of their own.
 
 use crate::Report;
-use eksguard_core::{ErrorLevel, Finding, ObjectRef};
-use std::collections::{BTreeMap, BTreeSet};
+use eksguard_core::{CheckResult, ErrorLevel, Finding, ObjectRef, Status};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 pub(crate) fn xml_escape(s: &str) -> String {
@@ -23,34 +23,28 @@ pub(crate) fn xml_escape(s: &str) -> String {
     out
 }
 
-fn object_name(o: &ObjectRef) -> String {
-    o.arn.clone().unwrap_or_else(|| o.short())
+fn object_name(o: Option<&ObjectRef>) -> String {
+    match o {
+        Some(o) => o.arn.clone().unwrap_or_else(|| o.short()),
+        None => "(whole scan)".to_owned(),
+    }
 }
 
+/// One test suite per control, one test case per result: `pass` passes,
+/// `fail` fails with its findings, `not_checked`, `not_applicable` and
+/// accepted risks are skipped with the reason.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    // control -> object -> findings
-    let mut cases: BTreeMap<&str, BTreeMap<String, Vec<&Finding>>> = BTreeMap::new();
-    for (control, obj) in report.evaluated {
-        cases
-            .entry(control)
-            .or_default()
-            .entry(object_name(obj))
-            .or_default();
+    let by_fp: HashMap<&str, &Finding> = report
+        .findings
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
+    let mut suites: BTreeMap<&str, Vec<&CheckResult>> = BTreeMap::new();
+    for r in report.results {
+        suites.entry(r.control).or_default().push(r);
     }
-    for f in report.findings {
-        cases
-            .entry(f.control)
-            .or_default()
-            .entry(object_name(&f.object))
-            .or_default()
-            .push(f);
-    }
-    let total: usize = cases.values().map(BTreeMap::len).sum::<usize>() + report.errors.len();
-    let failures: usize = cases
-        .values()
-        .flat_map(BTreeMap::values)
-        .filter(|fs| fs.iter().any(|f| f.suppressed.is_none()))
-        .count();
+    let total = report.results.len() + report.errors.len();
+    let failures = report.results.iter().filter(|r| r.is_active_fail()).count();
     let errors = report
         .errors
         .iter()
@@ -61,65 +55,80 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         r#"<testsuites name="eksguard" tests="{total}" failures="{failures}" errors="{errors}">"#
     )?;
-    let ids: BTreeSet<&str> = cases.keys().copied().collect();
-    for id in ids {
-        let objects = &cases[id];
+    for (id, results) in &suites {
         let title = report.control(id).map_or("", |c| c.title);
-        let fails = objects
-            .values()
-            .filter(|fs| fs.iter().any(|f| f.suppressed.is_none()))
-            .count();
-        let skipped = objects
-            .values()
-            .filter(|fs| !fs.is_empty() && fs.iter().all(|f| f.suppressed.is_some()))
+        let fails = results.iter().filter(|r| r.is_active_fail()).count();
+        let skipped = results
+            .iter()
+            .filter(|r| r.status != Status::Pass && !r.is_active_fail())
             .count();
         writeln!(
             out,
             r#"  <testsuite name="{} {}" tests="{}" failures="{fails}" errors="0" skipped="{skipped}">"#,
             xml_escape(id),
             xml_escape(title),
-            objects.len()
+            results.len()
         )?;
-        for (object, findings) in objects {
+        for r in results {
             write!(
                 out,
                 r#"    <testcase classname="{}" name="{}""#,
                 xml_escape(id),
-                xml_escape(object)
+                xml_escape(&object_name(r.object.as_deref()))
             )?;
-            let active: Vec<_> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
-            if !active.is_empty() {
-                writeln!(out, ">")?;
-                let body: Vec<String> = active
-                    .iter()
-                    .map(|f| {
-                        let loc = f
-                            .location
-                            .as_ref()
-                            .map(|l| format!("{}:{}:{} ", l.file, l.line, l.column))
-                            .unwrap_or_default();
-                        format!("{loc}{} ({}) Fix: {}", f.message, f.path, f.remediation)
-                    })
-                    .collect();
-                writeln!(
-                    out,
-                    r#"      <failure message="{}" type="{}">{}</failure>"#,
-                    xml_escape(&active[0].message),
-                    active[0].severity,
-                    xml_escape(&body.join("\n"))
-                )?;
-                writeln!(out, "    </testcase>")?;
-            } else if let Some(f) = findings.first() {
-                let reason = f.suppressed.as_ref().map_or("", |s| s.reason.as_str());
-                writeln!(out, ">")?;
-                writeln!(
-                    out,
-                    r#"      <skipped message="suppressed: {}"/>"#,
-                    xml_escape(reason)
-                )?;
-                writeln!(out, "    </testcase>")?;
-            } else {
-                writeln!(out, "/>")?;
+            let skip = |why: String| format!(r#"      <skipped message="{}"/>"#, xml_escape(&why));
+            let body = match r.status {
+                Status::Pass => None,
+                Status::Fail => {
+                    let fs: Vec<&Finding> = r
+                        .findings
+                        .iter()
+                        .filter_map(|fp| by_fp.get(fp.as_str()).copied())
+                        .collect();
+                    if r.suppressed {
+                        let reason = fs
+                            .first()
+                            .and_then(|f| f.suppressed.as_ref())
+                            .map_or("", |s| s.reason.as_str());
+                        Some(skip(format!("suppressed: {reason}")))
+                    } else {
+                        let lines: Vec<String> = fs
+                            .iter()
+                            .filter(|f| f.suppressed.is_none())
+                            .map(|f| {
+                                let loc = f
+                                    .location
+                                    .as_ref()
+                                    .map(|l| format!("{}:{}:{} ", l.file, l.line, l.column))
+                                    .unwrap_or_default();
+                                format!("{loc}{} ({}) Fix: {}", f.message, f.path, f.remediation)
+                            })
+                            .collect();
+                        let first = fs.first().map_or("", |f| f.message.as_str());
+                        Some(format!(
+                            r#"      <failure message="{}" type="{}">{}</failure>"#,
+                            xml_escape(first),
+                            r.severity,
+                            xml_escape(&lines.join("\n"))
+                        ))
+                    }
+                }
+                Status::NotChecked => Some(skip(format!(
+                    "not checked: {}",
+                    r.reason.as_deref().unwrap_or("")
+                ))),
+                Status::NotApplicable => Some(skip(format!(
+                    "not applicable: {}",
+                    r.reason.as_deref().unwrap_or("")
+                ))),
+            };
+            match body {
+                Some(b) => {
+                    writeln!(out, ">")?;
+                    writeln!(out, "{b}")?;
+                    writeln!(out, "    </testcase>")?;
+                }
+                None => writeln!(out, "/>")?,
             }
         }
         writeln!(out, "  </testsuite>")?;

@@ -4,6 +4,7 @@
 //! input gives byte-identical output (findings are sorted before rendering;
 //! the only clock value is [`Report::timestamp`], set by the caller).
 
+pub mod baseline;
 mod html;
 mod json;
 mod junit;
@@ -13,7 +14,8 @@ pub mod sarif;
 mod table;
 
 use eksguard_core::{
-    ControlMeta, ErrorLevel, Finding, InputError, ObjectRef, Pillar, Responsibility, Severity,
+    CheckResult, ControlMeta, ErrorLevel, Finding, Gap, InputError, Pillar, Responsibility,
+    Severity, Status,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -58,14 +60,51 @@ pub struct Report<'a> {
     pub errors: &'a [InputError],
     /// The catalog, for rule metadata (SARIF, JUnit suite names).
     pub controls: &'a [&'static ControlMeta],
-    /// (control ID, object) pairs a control evaluated, for pass results in
-    /// JUnit and PolicyReport.
-    pub evaluated: &'a [(&'static str, ObjectRef)],
+    /// One per control and subject (pass, fail, not checked, not
+    /// applicable): what every output renders its verdict from.
+    pub results: &'a [CheckResult],
+    /// Inputs that were not collected.
+    pub gaps: &'a [Gap],
+    /// Whether the user accepted a partial scan (`--allow-partial`).
+    pub allow_partial: bool,
+    /// Compliance frameworks evaluated over the results.
+    pub frameworks: &'a [eksguard_frameworks::FrameworkResult],
+    /// The comparison with `--baseline`, when given.
+    pub baseline: Option<&'a baseline::Comparison>,
+    /// Table: list every finding after the verdict screen (`--details`).
+    pub details: bool,
     pub objects: usize,
     pub inputs: usize,
     pub fail_on: Severity,
     /// Seconds since the Unix epoch of the scan.
     pub timestamp: u64,
+}
+
+/// Results per status. A `fail` that is an accepted risk (every finding
+/// suppressed) counts under `suppressed`, not `fail`.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub pass: usize,
+    pub fail: usize,
+    pub suppressed: usize,
+    pub not_checked: usize,
+    pub not_applicable: usize,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, r: &CheckResult) {
+        match r.status {
+            Status::Pass => self.pass += 1,
+            Status::Fail if r.suppressed => self.suppressed += 1,
+            Status::Fail => self.fail += 1,
+            Status::NotChecked => self.not_checked += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.pass + self.fail + self.suppressed + self.not_checked + self.not_applicable
+    }
 }
 
 /// Counts every output shows.
@@ -80,6 +119,14 @@ pub struct Summary {
     pub by_severity: BTreeMap<&'static str, usize>,
     pub by_pillar: BTreeMap<&'static str, usize>,
     pub by_responsibility: BTreeMap<&'static str, usize>,
+    /// Results per status, then per pillar and per responsibility.
+    pub results: StatusCounts,
+    pub pillars: BTreeMap<&'static str, StatusCounts>,
+    pub responsibilities: BTreeMap<&'static str, StatusCounts>,
+    /// Results not checked because collecting their input failed.
+    pub collection_failures: usize,
+    /// Whether partial results were accepted (`--allow-partial`).
+    pub allow_partial: bool,
     pub fail_on: Severity,
     /// Whether an active finding is at or above `fail_on`.
     pub failed: bool,
@@ -108,6 +155,23 @@ impl Report<'_> {
                 .entry(f.responsibility.as_str())
                 .or_default() += 1;
         }
+        let mut results = StatusCounts::default();
+        let mut pillars: BTreeMap<&'static str, StatusCounts> = Pillar::ALL
+            .iter()
+            .map(|p| (p.as_str(), StatusCounts::default()))
+            .collect();
+        let mut responsibilities: BTreeMap<&'static str, StatusCounts> = Responsibility::ALL
+            .iter()
+            .map(|r| (r.as_str(), StatusCounts::default()))
+            .collect();
+        for r in self.results {
+            results.add(r);
+            pillars.entry(r.pillar.as_str()).or_default().add(r);
+            responsibilities
+                .entry(r.responsibility.as_str())
+                .or_default()
+                .add(r);
+        }
         Summary {
             objects: self.objects,
             inputs: self.inputs,
@@ -126,8 +190,21 @@ impl Report<'_> {
             by_severity,
             by_pillar,
             by_responsibility,
+            results,
+            pillars,
+            responsibilities,
+            collection_failures: self
+                .results
+                .iter()
+                .filter(|r| r.is_collection_failure())
+                .count(),
+            allow_partial: self.allow_partial,
             fail_on: self.fail_on,
-            failed: self.active().any(|f| f.severity >= self.fail_on),
+            // With a baseline only new findings decide.
+            failed: match self.baseline {
+                Some(b) => b.fails(self.fail_on),
+                None => self.active().any(|f| f.severity >= self.fail_on),
+            },
         }
     }
 
@@ -139,7 +216,7 @@ impl Report<'_> {
 /// Renders `report` in `format`. `color` adds ANSI colours (table only).
 pub fn render(format: Format, report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     match format {
-        Format::Table => table::render(report, out, color),
+        Format::Table => table::render(report, out, color, report.details),
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, out),
         Format::Junit => junit::render(report, out),
@@ -154,8 +231,8 @@ pub(crate) fn pillar_order() -> [Pillar; 8] {
     Pillar::ALL
 }
 
-pub(crate) fn responsibility_order() -> [Responsibility; 2] {
-    [Responsibility::AwsManaged, Responsibility::Customer]
+pub(crate) fn responsibility_order() -> [Responsibility; 3] {
+    Responsibility::ALL
 }
 
 pub(crate) fn location_text(f: &Finding) -> String {

@@ -3,9 +3,9 @@
 //! and Trivy Operator emit them, wrapped in a `v1 List` for `kubectl apply`.
 
 use crate::Report;
-use eksguard_core::{Finding, ObjectRef, Severity};
+use eksguard_core::{Finding, ObjectRef, Severity, Status};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 fn severity(s: Severity) -> &'static str {
@@ -19,8 +19,13 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
+/// The resource a result is about; AWS resources carry their ARN as `uid`
+/// (the field PolicyReport consumers show as the resource's identity).
 fn resource(o: &ObjectRef) -> Value {
     let mut r = json!({"apiVersion": o.api_version, "kind": o.kind, "name": o.name});
+    if let Some(arn) = &o.arn {
+        r["uid"] = json!(arn);
+    }
     if let Some(ns) = &o.namespace {
         r["namespace"] = json!(ns);
     }
@@ -33,59 +38,78 @@ struct Bucket {
     counts: BTreeMap<&'static str, usize>,
 }
 
+/// Results as PolicyReport results: `pass`, `fail`, accepted risks and
+/// `not_checked` as `skip`. Namespaced objects go to their namespace's
+/// PolicyReport; cluster-scoped objects, AWS resources (named by ARN) and
+/// whole-scan results to the ClusterPolicyReport. `not_applicable` results
+/// are left out: there was nothing to judge.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let by_fp: HashMap<&str, &Finding> = report
+        .findings
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
     let mut buckets: BTreeMap<Option<String>, Bucket> = BTreeMap::new();
     let ts = json!({"seconds": report.timestamp, "nanos": 0});
-    let mut push = |o: &ObjectRef, control: &str, result: &'static str, f: Option<&Finding>| {
-        let meta = report.control(control);
-        let b = buckets.entry(o.namespace.clone()).or_default();
+    for r in report.results {
+        let (result, message, finding) = match r.status {
+            Status::NotApplicable => continue,
+            Status::Pass => ("pass", None, None),
+            Status::Fail => {
+                let f = r
+                    .findings
+                    .first()
+                    .and_then(|fp| by_fp.get(fp.as_str()).copied());
+                (
+                    if r.suppressed { "skip" } else { "fail" },
+                    f.map(|f| f.message.clone()),
+                    f,
+                )
+            }
+            Status::NotChecked => (
+                "skip",
+                Some(format!(
+                    "not checked: {}",
+                    r.reason.as_deref().unwrap_or("")
+                )),
+                None,
+            ),
+        };
+        let meta = report.control(r.control);
+        let namespace = r
+            .object
+            .as_ref()
+            .filter(|o| o.arn.is_none())
+            .and_then(|o| o.namespace.clone());
+        let b = buckets.entry(namespace).or_default();
         *b.counts.entry(result).or_default() += 1;
-        let mut r = json!({
+        let mut v = json!({
             "source": "eksguard",
-            "policy": control,
-            "rule": meta.map_or(control, |m| m.name),
+            "policy": r.control,
+            "rule": meta.map_or(r.control, |m| m.name),
             "result": result,
             "scored": true,
             "timestamp": ts,
-            "resources": [resource(o)],
+            "category": r.pillar.title(),
+            "severity": severity(r.severity),
+            "message": message.unwrap_or_else(|| meta.map_or("", |m| m.title).to_owned()),
         });
-        if let Some(m) = meta {
-            r["category"] = json!(m.pillar.title());
-            r["severity"] = json!(severity(m.severity));
+        if let Some(o) = &r.object {
+            v["resources"] = json!([resource(o)]);
         }
-        match f {
-            Some(f) => {
-                r["message"] = json!(f.message);
-                r["properties"] = json!({"path": f.path, "remediation": f.remediation, "responsibility": f.responsibility.as_str()});
+        let mut props = json!({"responsibility": r.responsibility.as_str()});
+        if let Some(f) = finding {
+            props["path"] = json!(f.path);
+            props["remediation"] = json!(f.remediation);
+            if r.findings.len() > 1 {
+                props["findings"] = json!(r.findings.len().to_string());
             }
-            None => r["message"] = json!(meta.map_or("", |m| m.title)),
         }
-        b.results.push(r);
-    };
-    let mut failed: std::collections::HashSet<(&str, &ObjectRef)> =
-        std::collections::HashSet::new();
-    let mut findings: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.object.arn.is_none())
-        .collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    for f in findings {
-        let result = if f.suppressed.is_some() {
-            "skip"
-        } else {
-            "fail"
-        };
-        push(&f.object, f.control, result, Some(f));
-        failed.insert((f.control, &f.object));
-    }
-    let mut evaluated: Vec<&(&str, ObjectRef)> = report.evaluated.iter().collect();
-    evaluated.sort();
-    evaluated.dedup();
-    for (control, o) in evaluated {
-        if !failed.contains(&(*control, o)) {
-            push(o, control, "pass", None);
+        if let Some(arn) = r.object.as_ref().and_then(|o| o.arn.as_deref()) {
+            props["arn"] = json!(arn);
         }
+        v["properties"] = props;
+        b.results.push(v);
     }
     let items: Vec<Value> = buckets
         .into_iter()

@@ -80,9 +80,9 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         "level": level(f.severity),
         "message": {"text": format!("{} Fix: {}", f.message, f.remediation)},
         "locations": locations,
-        "partialFingerprints": {
-            "eksguard/v1": format!("{}|{}|{}", f.control, f.object.arn.clone().unwrap_or_else(|| f.object.short()), f.path),
-        },
+        // Stable across runs: the same identity baselines use (control,
+        // object, source file, JSON path; never the line).
+        "partialFingerprints": {"eksguard/v2": f.fingerprint},
         "properties": {
             "severity": f.severity,
             "pillar": f.pillar,
@@ -108,6 +108,18 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|c| {
             let docs = c.docs();
+            let mut tags = vec![
+                "security".to_owned(),
+                c.pillar.as_str().to_owned(),
+                c.responsibility.as_str().to_owned(),
+            ];
+            // Framework requirements the control decides or informs, as
+            // `framework:requirement` tags code-scanning UIs can filter on.
+            tags.extend(
+                eksguard_frameworks::requirements_for_control(c.id)
+                    .into_iter()
+                    .map(|(fw, req)| format!("{}:{}", fw.id, req.id)),
+            );
             json!({
                 "id": c.id,
                 "name": c.name,
@@ -116,7 +128,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "help": {"text": docs, "markdown": docs},
                 "defaultConfiguration": {"level": level(c.severity)},
                 "properties": {
-                    "tags": ["security", c.pillar.as_str(), c.responsibility.as_str()],
+                    "tags": tags,
                     "security-severity": security_severity(c.severity),
                     "precision": "high",
                 },

@@ -3,7 +3,7 @@
 //! objects as its list completes.
 
 use crate::pipeline::{Batch, ScanOptions};
-use eksguard_core::InputError;
+use eksguard_core::{Gap, InputError};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Clone, Default)]
@@ -77,30 +77,30 @@ impl Live {
     /// Lists everything, checking each resource's objects as its list
     /// completes (so Secret values are dropped while the rest is still being
     /// listed). Batches come back in the plan's order.
-    pub fn collect(self, opts: &ScanOptions) -> (Vec<Batch>, Vec<InputError>) {
+    pub fn collect(self, opts: &ScanOptions) -> (Vec<Batch>, Vec<InputError>, Vec<Gap>) {
         self.collect_with(|objects, errors| crate::pipeline::check(objects, errors, opts))
     }
 
     /// Lists everything without checking it yet (the objects stay whole),
     /// for a scan that must first read what the workloads run.
-    pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>) {
+    pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>, Vec<Gap>) {
         self.collect_with(|objects, errors| Unchecked { objects, errors })
     }
 
     fn collect_with<T>(
         self,
         mut each: impl FnMut(Vec<eksguard_core::Object>, Vec<InputError>) -> T,
-    ) -> (Vec<T>, Vec<InputError>) {
+    ) -> (Vec<T>, Vec<InputError>, Vec<Gap>) {
         let mut batches: Vec<(usize, T)> = Vec::new();
         let on_batch = |b: eksguard_kube::Batch| {
             batches.push((b.index, each(b.objects, b.errors)));
         };
         let listing = eksguard_kube::collect(&self.conn.client, &self.plan, on_batch);
-        let mut errors = self.rt.block_on(listing);
+        let eksguard_kube::Problems { mut errors, gaps } = self.rt.block_on(listing);
         batches.sort_by_key(|(i, _)| *i);
         // Lists finish in any order.
         errors.sort_by(|a, b| (&a.input, &a.message).cmp(&(&b.input, &b.message)));
-        (batches.into_iter().map(|(_, b)| b).collect(), errors)
+        (batches.into_iter().map(|(_, b)| b).collect(), errors, gaps)
     }
 }
 
@@ -123,12 +123,12 @@ impl Live {
         None
     }
 
-    pub fn collect(self, _: &ScanOptions) -> (Vec<Batch>, Vec<InputError>) {
-        (Vec::new(), Vec::new())
+    pub fn collect(self, _: &ScanOptions) -> (Vec<Batch>, Vec<InputError>, Vec<Gap>) {
+        (Vec::new(), Vec::new(), Vec::new())
     }
 
-    pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>) {
-        (Vec::new(), Vec::new())
+    pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>, Vec<Gap>) {
+        (Vec::new(), Vec::new(), Vec::new())
     }
 }
 

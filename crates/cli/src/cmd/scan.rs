@@ -20,8 +20,26 @@ pub struct Args {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity [default: high, or fail_on in the config].
+    /// With --baseline, only new findings count.
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
+    /// Accept a partial scan: controls whose input could not be collected
+    /// (a denied AWS call, a forbidden list) are reported not checked, and
+    /// the exit code is 0 or 1 instead of 2 [default: allow_partial in the config].
+    #[arg(long)]
+    allow_partial: bool,
+    /// Compliance framework to map the results onto (repeatable; `eksguard
+    /// frameworks` lists them) [default: all].
+    #[arg(long = "framework", value_name = "ID")]
+    frameworks: Vec<String>,
+    /// Table: list every finding with its location and fix after the
+    /// verdict screen.
+    #[arg(long)]
+    details: bool,
+    /// An earlier JSON report: mark findings new or unchanged, list the
+    /// fixed ones, and apply --fail-on to new findings only.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<PathBuf>,
     /// Configuration file [default: ./eksguard.yaml if present].
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -67,9 +85,82 @@ fn parse_now(s: &str) -> Result<Date, String> {
     parse_date(s).ok_or_else(|| format!("`{s}` is not a YYYY-MM-DD date"))
 }
 
+/// The frameworks `ids` name (all when empty), or an error naming the
+/// unknown ID and the known ones.
+pub fn select_frameworks(
+    ids: &[String],
+) -> anyhow::Result<Vec<&'static eksguard_frameworks::Framework>> {
+    if ids.is_empty() {
+        return Ok(eksguard_frameworks::all().iter().collect());
+    }
+    let mut out: Vec<&'static eksguard_frameworks::Framework> = Vec::new();
+    for id in ids {
+        let fw = eksguard_frameworks::by_id(id).ok_or_else(|| {
+            let known: Vec<&str> = eksguard_frameworks::all()
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect();
+            anyhow::anyhow!(
+                "unknown framework `{id}` (known: {}, and cis-eks for the newest CIS EKS benchmark)",
+                known.join(", ")
+            )
+        })?;
+        if !out.iter().any(|f| f.id == fw.id) {
+            out.push(fw);
+        }
+    }
+    Ok(out)
+}
+
+/// Maps results onto each framework's requirements.
+pub fn evaluate_frameworks(
+    frameworks: &[&eksguard_frameworks::Framework],
+    results: &[eksguard_core::CheckResult],
+) -> Vec<eksguard_frameworks::FrameworkResult> {
+    use eksguard_core::Status;
+    use eksguard_frameworks::{ReqInput, ResultView};
+    frameworks
+        .iter()
+        .map(|fw| {
+            let views = results.iter().enumerate().map(|(index, r)| ResultView {
+                index,
+                control: r.control,
+                status: match r.status {
+                    Status::Pass => ReqInput::Pass,
+                    Status::Fail => ReqInput::Fail,
+                    Status::NotChecked => ReqInput::NotChecked,
+                    Status::NotApplicable => ReqInput::NotApplicable,
+                },
+                suppressed: r.suppressed,
+            });
+            eksguard_frameworks::evaluate(fw, views)
+        })
+        .collect()
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let loaded = crate::config::load(args.config.as_deref())?;
     let config = loaded.config;
+    let framework_ids = if args.frameworks.is_empty() {
+        config.frameworks.clone().unwrap_or_default()
+    } else {
+        args.frameworks.clone()
+    };
+    let frameworks = select_frameworks(&framework_ids)?;
+    let allow_partial = args.allow_partial || config.allow_partial;
+    // Read the baseline first: a wrong file should fail before a long scan.
+    let baseline = match &args.baseline {
+        Some(p) => {
+            let name = p.display().to_string();
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read baseline {name}: {e}"))?;
+            Some(
+                eksguard_report::baseline::Snapshot::read(&text, &name)
+                    .map_err(anyhow::Error::msg)?,
+            )
+        }
+        None => None,
+    };
     let today = args.now.unwrap_or_else(Date::today);
     let live = super::cluster::Live::start(&args.kube)?;
     let (aws, aws_errors) = super::aws::facts_for_scan(
@@ -97,14 +188,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     // listed before it is checked.
     let mut live = live;
     let mut unchecked = None;
+    let mut gaps = Vec::new();
     let ecr = if args.aws {
         let mut ecr_images = super::images::ecr_images_in_files(&args.paths, &read);
         if let Some(l) = live.take() {
-            let (batches, errors) = l.collect_unchecked();
+            let (batches, errors, live_gaps) = l.collect_unchecked();
             ecr_images.extend(super::images::ecr_images(
                 batches.iter().flat_map(|b| &b.objects),
             ));
             unchecked = Some((batches, errors));
+            gaps.extend(live_gaps);
         }
         ecr_images.sort();
         ecr_images.dedup();
@@ -127,7 +220,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         aws,
     };
     let (batches, live_errors) = match (live, unchecked) {
-        (Some(l), _) => l.collect(&opts),
+        (Some(l), _) => {
+            let (batches, errors, live_gaps) = l.collect(&opts);
+            gaps.extend(live_gaps);
+            (batches, errors)
+        }
         (None, Some((batches, errors))) => (
             batches
                 .into_iter()
@@ -137,18 +234,28 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ),
         (None, None) => Default::default(),
     };
-    let mut out = pipeline::scan(&args.paths, batches, &opts);
+    let mut out = pipeline::scan(&args.paths, batches, gaps, &opts);
     out.errors.extend(aws_errors);
     out.errors.extend(image_errors);
     out.errors.extend(live_errors);
     let format = args.format.unwrap_or(Format::Table);
-    let evaluated = if matches!(format, Format::Junit | Format::PolicyReport) {
-        pipeline::evaluated(&out.inventory, &opts)
-    } else {
-        Vec::new()
-    };
     let controls: Vec<_> = eksguard_controls::all().iter().map(|c| c.meta()).collect();
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::High);
+    let framework_results = evaluate_frameworks(&frameworks, &out.results);
+    let comparison = baseline.as_ref().map(|old| {
+        let new = eksguard_report::baseline::Snapshot::of(&out.findings, &out.results);
+        let c = eksguard_report::baseline::compare(old, &new);
+        let new_prints: std::collections::HashSet<&str> =
+            c.new.iter().map(|e| e.fingerprint.as_str()).collect();
+        for f in &mut out.findings {
+            f.baseline = Some(if new_prints.contains(f.fingerprint.as_str()) {
+                eksguard_core::BaselineState::New
+            } else {
+                eksguard_core::BaselineState::Unchanged
+            });
+        }
+        c
+    });
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -156,7 +263,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         findings: &out.findings,
         errors: &out.errors,
         controls: &controls,
-        evaluated: &evaluated,
+        results: &out.results,
+        gaps: &out.gaps,
+        allow_partial,
+        frameworks: &framework_results,
+        baseline: comparison.as_ref(),
+        details: args.details,
         objects: out.inventory.objects().len(),
         inputs: out.inputs,
         fail_on,
@@ -176,10 +288,26 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             eprintln!("{e}");
         }
     }
+    let summary = report.summary();
     if out.errors.iter().any(|e| e.level == ErrorLevel::Error) {
         return Ok(exit::ERROR);
     }
-    Ok(if report.summary().failed {
+    // A check that could not run is never a pass: a scan whose collection
+    // failed is an error unless the user accepted a partial scan.
+    if summary.collection_failures > 0 {
+        if !allow_partial {
+            eprintln!(
+                "error: {} results were not checked because collection failed (see \"Not checked\"); fix access and scan again, or accept a partial scan with --allow-partial",
+                summary.collection_failures
+            );
+            return Ok(exit::ERROR);
+        }
+        eprintln!(
+            "warning: partial scan: {} results were not checked because collection failed",
+            summary.collection_failures
+        );
+    }
+    Ok(if summary.failed {
         exit::FINDINGS
     } else {
         exit::OK

@@ -17,15 +17,19 @@
 //! | failure | result |
 //! |---|---|
 //! | server unreachable, bad credentials, discovery refused | [`Error`] naming the server and what to check |
-//! | 403 listing a resource | an [`InputError`] naming the resource and the RBAC rule to grant; the rest is collected (a warning for optional resources: Secrets) |
-//! | 410 Gone on a continue token | that list restarts once from scratch, then an [`InputError`] |
+//! | 403 listing a resource | a [`Gap`] naming the resource and the RBAC rule to grant; the rest is collected (a gap the user chose, not a failure, for optional resources: Secrets) |
+//! | 410 Gone on a continue token | that list restarts once from scratch, then a [`Gap`] |
+//!
+//! The collector does not know the control catalog: a resource it could not
+//! list is a [`Gap`] (data), and the scan marks the controls that need that
+//! kind as not checked.
 //! | resource not served (no such CRD) | skipped; [`Plan::not_served`] lists it |
 
 mod resources;
 
 pub use resources::{RESOURCES, VERBS, Wanted};
 
-use eksguard_core::{InputError, Object, Source};
+use eksguard_core::{Gap, GapKind, InputError, Need, Object, Source};
 use futures::StreamExt;
 use kube::core::{ApiResource, DynamicObject, GroupVersionKind, Request};
 use kube::{Client, Resource};
@@ -299,15 +303,27 @@ struct PageMeta {
     cont: Option<String>,
 }
 
+/// Why a list gave nothing: a resource not collected, or an input error
+/// that is not about one resource (a namespace that does not exist).
+enum Failure {
+    Gap(Gap),
+    Error(InputError),
+}
+
+/// What did not come back from [`collect`]: input errors (with
+/// [`Plan::errors`] first) and the resources that could not be listed.
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub errors: Vec<InputError>,
+    pub gaps: Vec<Gap>,
+}
+
 /// Lists everything in `plan`, calling `on_batch` as each resource's list
-/// completes; returns the lists that failed as input errors (with
-/// [`Plan::errors`] first). Runs on a tokio runtime: each list is a task.
-pub async fn collect(
-    client: &Client,
-    plan: &Plan,
-    mut on_batch: impl FnMut(Batch),
-) -> Vec<InputError> {
+/// completes; returns what failed. Runs on a tokio runtime: each list is a
+/// task.
+pub async fn collect(client: &Client, plan: &Plan, mut on_batch: impl FnMut(Batch)) -> Problems {
     let mut errors = plan.errors.clone();
+    let mut gaps = Vec::new();
     let server: Arc<str> = Arc::from(plan.server.as_str());
     let page_size = plan.options.page_size.max(1);
     let mut results = futures::stream::iter(plan.listings.iter().enumerate())
@@ -331,14 +347,17 @@ pub async fn collect(
     while let Some(joined) = results.next().await {
         match joined {
             Ok(Ok(batch)) => on_batch(batch),
-            Ok(Err(e)) => errors.push(e),
+            Ok(Err(Failure::Gap(g))) => gaps.push(g),
+            Ok(Err(Failure::Error(e))) => errors.push(e),
             Err(e) => errors.push(InputError::error(
                 format!("live:{server}"),
                 format!("a list task failed: {e}"),
             )),
         }
     }
-    errors
+    // Lists finish in any order.
+    gaps.sort_by(|a: &Gap, b: &Gap| (&a.input, &a.reason).cmp(&(&b.input, &b.reason)));
+    Problems { errors, gaps }
 }
 
 /// Everything [`collect`] returns, gathered: for callers that do not stream.
@@ -346,13 +365,14 @@ pub struct Collected {
     pub plan: Plan,
     pub objects: Vec<Object>,
     pub errors: Vec<InputError>,
+    pub gaps: Vec<Gap>,
 }
 
 /// [`discover`] then [`collect`] into one list, in [`RESOURCES`] order.
 pub async fn collect_all(conn: &Connection, options: &Options) -> Result<Collected, Error> {
     let plan = discover(conn, options).await?;
     let mut batches: Vec<Batch> = Vec::new();
-    let mut errors = collect(&conn.client, &plan, |b| batches.push(b)).await;
+    let Problems { mut errors, gaps } = collect(&conn.client, &plan, |b| batches.push(b)).await;
     batches.sort_by_key(|b| b.index);
     let mut objects = Vec::new();
     for b in batches {
@@ -363,6 +383,7 @@ pub async fn collect_all(conn: &Connection, options: &Options) -> Result<Collect
         plan,
         objects,
         errors,
+        gaps,
     })
 }
 
@@ -374,7 +395,7 @@ async fn list_one(
     listing: &Listing,
     namespace: Option<&str>,
     page_size: u32,
-) -> Result<(Vec<Object>, Vec<InputError>), InputError> {
+) -> Result<(Vec<Object>, Vec<InputError>), Failure> {
     let ar = &listing.resource;
     let scoped_ns = namespace.filter(|_| listing.namespaced);
     let collection = DynamicObject::url_path(ar, scoped_ns);
@@ -384,7 +405,7 @@ async fn list_one(
     {
         let req = Request::new(&collection)
             .get(ns, &Default::default())
-            .map_err(|e| InputError::error(&input, chain(&e)))?;
+            .map_err(|e| Failure::Error(InputError::error(&input, chain(&e))))?;
         client
             .request::<Value>(req)
             .await
@@ -492,8 +513,8 @@ fn with_type(item: Value, ar: &ApiResource) -> Value {
     Value::Object(out)
 }
 
-/// A failed list as an input error: for 403, the RBAC rule to grant and
-/// what was therefore not checked.
+/// A failed list: for 403, the RBAC rule to grant; the scan marks what
+/// needed the resource as not checked.
 fn list_error(
     server: &str,
     input: &str,
@@ -501,7 +522,7 @@ fn list_error(
     namespace: Option<&str>,
     verb: &str,
     e: kube::Error,
-) -> InputError {
+) -> Failure {
     let w = listing.wanted;
     let what = match namespace.filter(|_| listing.namespaced) {
         Some(ns) => format!("{} in namespace {ns}", w.qualified()),
@@ -510,63 +531,56 @@ fn list_error(
     // A namespace-scoped scan reads cluster-scoped resources only as
     // context: without them it is still a scan of the namespace.
     let optional = w.optional || (namespace.is_some() && !listing.namespaced);
+    let gap = |reason: String, kind: GapKind| {
+        Failure::Gap(Gap {
+            need: Need::kind(w.group, w.kind),
+            input: input.to_owned(),
+            reason,
+            kind,
+        })
+    };
     match &e {
-        kube::Error::Api(s) if s.code == 403 => {
-            let controls: Vec<&str> = eksguard_controls::all()
-                .iter()
-                .filter(|c| c.kinds().contains(&w.kind))
-                .map(|c| c.meta().id)
-                .collect();
-            let not_checked = if controls.is_empty() {
-                format!("{}s were not scanned", w.kind)
-            } else {
-                format!(
-                    "{}s were not scanned, so {} {} not checked on them",
-                    w.kind,
-                    controls.join(", "),
-                    if controls.len() == 1 { "was" } else { "were" }
-                )
-            };
-            let message = format!(
-                "cannot {verb} {what}: 403 Forbidden ({}); {not_checked}. To scan them, grant the identity eksguard runs as the RBAC rule {} (deploy/rbac/eksguard-scan-clusterrole.yaml has every rule the scan needs)",
+        kube::Error::Api(s) if s.code == 403 => gap(
+            format!(
+                "cannot {verb} {what}: 403 Forbidden ({}); to scan them, grant the identity eksguard runs as the RBAC rule {} (deploy/rbac/eksguard-scan-clusterrole.yaml has every rule the scan needs)",
                 s.message.trim_end_matches('.'),
                 w.rbac_rule()
-            );
+            ),
             if optional {
-                InputError::warning(input, message)
+                GapKind::NotCollected
             } else {
-                InputError::error(input, message)
-            }
-        }
-        kube::Error::Api(s) if s.code == 410 => InputError::error(
-            input,
+                GapKind::CollectionFailed
+            },
+        ),
+        kube::Error::Api(s) if s.code == 410 => gap(
             format!(
                 "cannot {verb} {what}: the list expired twice while paging (410 Gone: the cluster changed faster than it could be read); run the scan again"
             ),
+            GapKind::CollectionFailed,
         ),
-        kube::Error::Api(s) if s.code == 401 => InputError::error(
-            input,
+        kube::Error::Api(s) if s.code == 401 => gap(
             format!(
                 "cannot {verb} {what}: the credentials expired during the scan (401 Unauthorized); refresh them and run the scan again"
             ),
+            GapKind::CollectionFailed,
         ),
-        kube::Error::Api(s) if s.code == 404 && verb == "get" => InputError::error(
+        kube::Error::Api(s) if s.code == 404 && verb == "get" => Failure::Error(InputError::error(
             input,
             format!(
                 "namespace {} not found on {server}; check --namespace and --context",
                 namespace.unwrap_or_default()
             ),
-        ),
-        kube::Error::Api(s) => InputError::error(
-            input,
+        )),
+        kube::Error::Api(s) => gap(
             format!("cannot {verb} {what}: {} ({})", s.message, s.code),
+            GapKind::CollectionFailed,
         ),
-        _ => InputError::error(
-            input,
+        _ => gap(
             format!(
                 "cannot {verb} {what}: {}; check that {server} is still reachable",
                 chain(&e)
             ),
+            GapKind::CollectionFailed,
         ),
     }
 }

@@ -49,6 +49,12 @@ impl Control for AwsAuthMasters {
         &["ConfigMap"]
     }
 
+    fn is_subject(&self, obj: &Object) -> bool {
+        obj.is("", "ConfigMap")
+            && obj.name == "aws-auth"
+            && obj.namespace.as_deref() == Some("kube-system")
+    }
+
     fn check_object(&self, obj: &Object, _ctx: &Context, out: &mut Sink) {
         if !(obj.is("", "ConfigMap")
             && obj.name == "aws-auth"

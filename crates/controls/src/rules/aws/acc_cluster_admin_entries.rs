@@ -1,5 +1,8 @@
 use super::{aws_ref, report_aws};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::aws::AwsSource;
 use eksguard_core::{Inventory, JsonPath};
 
@@ -50,6 +53,15 @@ control! {
 impl Control for ClusterAdminEntries {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::AccessEntries)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,5 +1,8 @@
 use super::{cluster, report_cluster};
+use crate::NEEDS_CLUSTER;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 
 control! {
@@ -37,13 +40,21 @@ control! {
         title: "EKS authentication still honours the aws-auth ConfigMap",
         severity: Medium,
         pillar: IdentityAccess,
-        responsibility: Customer,
+        responsibility: AwsDefault,
     }
 }
 
 impl Control for ConfigMapAuth {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        NEEDS_CLUSTER
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Cluster
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,5 +1,8 @@
 use super::{cluster, report_cluster};
+use crate::NEEDS_CLUSTER;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 
 control! {
@@ -30,13 +33,21 @@ control! {
         title: "EKS cluster deletion protection is off",
         severity: Low,
         pillar: DataProtection,
-        responsibility: Customer,
+        responsibility: AwsDefault,
     }
 }
 
 impl Control for DeletionProtectionOff {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        NEEDS_CLUSTER
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Cluster
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,6 +1,9 @@
 use super::aws_ref;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 
 control! {
     /// ## What it checks
@@ -42,6 +45,15 @@ control! {
 impl Control for CollectionGap {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::Account)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

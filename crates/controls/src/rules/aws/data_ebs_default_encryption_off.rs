@@ -1,5 +1,8 @@
-use super::{aws_ref, report_aws};
+use super::report_aws;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 
 control! {
@@ -33,13 +36,22 @@ control! {
         title: "EBS encryption by default is off in the cluster's region",
         severity: Medium,
         pillar: DataProtection,
-        responsibility: Customer,
+        responsibility: AwsDefault,
     }
 }
 
 impl Control for EbsDefaultEncryptionOff {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::EbsDefaults)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Account
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
@@ -54,19 +66,11 @@ impl Control for EbsDefaultEncryptionOff {
         }
         let region = facts.region.as_deref().unwrap_or("");
         let account = facts.account_id.as_deref().unwrap_or("");
-        // The setting belongs to the account in one region; there is no ARN
-        // of its own, so the account's EC2 ARN prefix names it.
-        let arn = format!("arn:aws:ec2:{region}:{account}:ebs-encryption-by-default");
         report_aws(
             out,
             &Self::META,
             facts,
-            aws_ref(
-                "aws:ec2/2016-11-15",
-                "AWS::EC2::EBSEncryptionByDefault",
-                &format!("{account}/{region}"),
-                &arn,
-            ),
+            super::account_ref(facts),
             &ebs.source,
             JsonPath::keys(&["EbsEncryptionByDefault"]),
             format!(

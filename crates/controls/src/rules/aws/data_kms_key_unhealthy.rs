@@ -1,5 +1,8 @@
 use super::{aws_ref, cluster, report_aws};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 
 control! {
@@ -44,6 +47,15 @@ control! {
 impl Control for KmsKeyUnhealthy {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::Cluster), Need::aws(AwsData::Kms)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Cluster
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

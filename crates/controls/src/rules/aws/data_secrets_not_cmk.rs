@@ -1,5 +1,8 @@
 use super::{cluster, report_cluster};
+use crate::NEEDS_CLUSTER;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 
 control! {
@@ -44,6 +47,14 @@ control! {
 impl Control for SecretsNotCmk {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        NEEDS_CLUSTER
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Cluster
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,6 +1,9 @@
 use super::check_log_types;
+use crate::NEEDS_CLUSTER;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 
 control! {
     /// ## What it checks
@@ -32,13 +35,21 @@ control! {
         title: "EKS authenticator log is not enabled",
         severity: High,
         pillar: LoggingDetection,
-        responsibility: Customer,
+        responsibility: AwsDefault,
     }
 }
 
 impl Control for AuthenticatorLogDisabled {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        NEEDS_CLUSTER
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Cluster
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -14,7 +14,9 @@ pub mod acc_cluster_admin_entries;
 pub mod acc_config_map_auth;
 pub mod auto_deletion_protection;
 pub mod auto_mode_flags_inconsistent;
+pub mod auto_mode_nodes_managed;
 pub mod aws_collection_gap;
+pub mod data_api_envelope_encryption;
 pub mod data_ebs_default_encryption_off;
 pub mod data_kms_key_unhealthy;
 pub mod data_nodeclass_ephemeral_kms;
@@ -51,6 +53,20 @@ pub(crate) fn aws_ref(api: &str, kind: &str, name: &str, arn: &str) -> ObjectRef
 
 pub(crate) fn cluster_ref(c: &EksCluster) -> ObjectRef {
     aws_ref("aws:eks/2017-11-01", "AWS::EKS::Cluster", &c.name, &c.arn)
+}
+
+/// The account and region, as one subject: what account-wide settings
+/// (EBS encryption by default) are reported on. The setting has no ARN of
+/// its own, so the account's EC2 ARN prefix names it.
+pub(crate) fn account_ref(facts: &AwsFacts) -> ObjectRef {
+    let region = facts.region.as_deref().unwrap_or("");
+    let account = facts.account_id.as_deref().unwrap_or("");
+    aws_ref(
+        "aws:ec2/2016-11-15",
+        "AWS::EC2::EBSEncryptionByDefault",
+        &format!("{account}/{region}"),
+        &format!("arn:aws:ec2:{region}:{account}:ebs-encryption-by-default"),
+    )
 }
 
 /// The facts and cluster, when the scan has an AWS side with a cluster.

@@ -1,6 +1,9 @@
 use super::net_public_cidrs_open::is_anywhere;
 use super::{aws_ref, cluster, report_aws};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::aws::{AwsFacts, IpPermission, SecurityGroup};
 use eksguard_core::{Inventory, JsonPath};
 
@@ -40,13 +43,26 @@ control! {
         title: "Cluster security group allows ingress from anywhere",
         severity: High,
         pillar: Networking,
-        responsibility: Customer,
+        responsibility: AwsManaged,
+        verified: "the cluster's security groups admit no ingress from 0.0.0.0/0 or ::/0, as EKS creates them",
     }
 }
 
 impl Control for SgIngressAnywhere {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[
+            Need::aws(AwsData::Cluster),
+            Need::aws(AwsData::SecurityGroups),
+        ];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Cluster
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,4 +1,6 @@
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath, Object};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -75,6 +77,18 @@ pub(crate) fn is_default_deny(p: &Object) -> bool {
 impl Control for NetpolDefaultAllow {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[
+            Need::kind("networking.k8s.io", "NetworkPolicy"),
+            Need::kind("", "Namespace"),
+        ];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

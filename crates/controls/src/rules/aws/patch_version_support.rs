@@ -1,5 +1,8 @@
 use super::{cluster, days, report_cluster};
+use crate::NEEDS_CLUSTER;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 
 /// The Amazon EKS Kubernetes release calendar: (minor, end of standard
@@ -65,6 +68,14 @@ control! {
 impl Control for VersionSupport {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        NEEDS_CLUSTER
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Cluster
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,6 +1,8 @@
 use super::cluster_admin_binding::subjects;
+use crate::Subjects;
 use crate::util::rbac::{is_bootstrap, rules};
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use serde_json::Value;
 
@@ -49,6 +51,15 @@ control! {
 impl Control for RbacSecretsClusterWide {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("rbac.authorization.k8s.io", "ClusterRole")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("rbac.authorization.k8s.io", "ClusterRoleBinding")])
     }
 
     fn kinds(&self) -> &'static [&'static str] {

@@ -1,4 +1,6 @@
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, Object, WORKLOAD_KINDS};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -97,6 +99,19 @@ fn bound_subjects(inv: &Inventory) -> (HashSet<(String, String)>, HashSet<String
 impl Control for ServiceAccountTokenAutomount {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[
+            Need::kind("", "ServiceAccount"),
+            Need::kind("rbac.authorization.k8s.io", "RoleBinding"),
+            Need::kind("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+        ];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Workloads
     }
 
     fn kinds(&self) -> &'static [&'static str] {

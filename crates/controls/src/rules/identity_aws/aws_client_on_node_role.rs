@@ -1,5 +1,8 @@
 use super::identity;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use eksguard_iam::{AWS_SDK_ENV, aws_client_reason};
 use serde_json::Value;
@@ -50,6 +53,15 @@ control! {
 impl Control for AwsClientOnNodeRole {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::PodIdentity)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Workloads
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

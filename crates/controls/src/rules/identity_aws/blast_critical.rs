@@ -1,5 +1,8 @@
 use super::{arrow, identity};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::{Inventory, Severity};
 use eksguard_iam::WorkloadBlast;
 
@@ -128,6 +131,19 @@ pub(crate) fn report_workload(
 impl Control for BlastCritical {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[
+            Need::aws(AwsData::Cluster),
+            Need::aws(AwsData::IamRoles),
+            Need::aws(AwsData::PodIdentity),
+        ];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Workloads
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,6 +1,9 @@
 use super::blast_critical::{escalation_summary, report_workload};
 use super::identity;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::{Inventory, Severity};
 
 control! {
@@ -50,6 +53,19 @@ control! {
 impl Control for BlastEscalation {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[
+            Need::aws(AwsData::Cluster),
+            Need::aws(AwsData::IamRoles),
+            Need::aws(AwsData::PodIdentity),
+        ];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Workloads
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,7 +1,10 @@
 use super::irsa_binding_not_trusted::annotation_path;
 use super::{Origin, identity};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 use eksguard_iam::{Via, default_credentials};
 
 control! {
@@ -52,6 +55,15 @@ control! {
 impl Control for IrsaAndPodIdentity {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::PodIdentity)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("", "ServiceAccount")])
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

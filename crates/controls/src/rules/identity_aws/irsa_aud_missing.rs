@@ -1,6 +1,9 @@
 use super::report_trust_findings;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 use eksguard_iam::TrustFindingKind;
 
 control! {
@@ -39,6 +42,15 @@ control! {
 impl Control for IrsaAudMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::Cluster), Need::aws(AwsData::IamRoles)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

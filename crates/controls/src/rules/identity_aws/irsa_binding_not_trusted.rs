@@ -1,5 +1,8 @@
 use super::{Identity, ROLE_ARN_ANNOTATION, identity};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use eksguard_iam::{Binding, BindingStatus, Via, binding_status};
 
@@ -66,6 +69,15 @@ pub(crate) fn workload_list(id: &Identity, ns: &str, sa: &str) -> String {
 impl Control for IrsaBindingNotTrusted {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::Cluster), Need::aws(AwsData::IamRoles)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("", "ServiceAccount")])
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

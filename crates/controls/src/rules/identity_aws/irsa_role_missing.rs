@@ -1,7 +1,10 @@
 use super::identity;
 use super::irsa_binding_not_trusted::{annotation_path, workload_list};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 
 control! {
     /// ## What it checks
@@ -62,6 +65,15 @@ fn role_account(arn: &str) -> Option<&str> {
 impl Control for IrsaRoleMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::IamRoles)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("", "ServiceAccount")])
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

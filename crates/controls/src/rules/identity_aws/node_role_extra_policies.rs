@@ -1,5 +1,8 @@
 use super::{identity, report_role, role_ref};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use eksguard_iam::{NODE_ROLE_BASELINE, node_role_extra_policies, role_access};
 
@@ -49,6 +52,15 @@ const FIX: &str = "Detach the policy from the node role; grant what workloads ne
 impl Control for NodeRoleExtraPolicies {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::Cluster), Need::aws(AwsData::IamRoles)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,7 +1,10 @@
 use super::pod_identity_sa_missing::report_association;
 use super::{Origin, identity};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 use eksguard_iam::{BindingStatus, binding_status};
 
 control! {
@@ -48,6 +51,19 @@ control! {
 impl Control for PodIdentityBindingBroken {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[
+            Need::aws(AwsData::Cluster),
+            Need::aws(AwsData::PodIdentity),
+            Need::aws(AwsData::IamRoles),
+        ];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

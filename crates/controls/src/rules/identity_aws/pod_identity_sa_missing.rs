@@ -1,5 +1,8 @@
 use super::{Origin, identity};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::AwsData;
+use eksguard_core::Need;
 use eksguard_core::aws::{AwsFacts, PodIdentityAssociation, Sourced};
 use eksguard_core::{Inventory, JsonPath, ObjectRef};
 
@@ -80,6 +83,15 @@ pub(crate) fn report_association(
 impl Control for PodIdentitySaMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::aws(AwsData::PodIdentity)];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

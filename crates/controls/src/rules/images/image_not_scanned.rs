@@ -57,6 +57,10 @@ impl Control for ImageNotScanned {
         ctx.images.is_some()
     }
 
+    fn not_applicable_reason(&self) -> &'static str {
+        "no image vulnerability scan reports were given (--image-reports, or image-reports/ under the scanned paths)"
+    }
+
     fn check_object(&self, obj: &Object, ctx: &Context, out: &mut Sink) {
         let Some(index) = ctx.images else { return };
         for (c, img) in images(obj) {

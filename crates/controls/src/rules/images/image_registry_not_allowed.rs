@@ -56,6 +56,10 @@ impl Control for ImageRegistryNotAllowed {
         ctx.config.has_registry_allow_list()
     }
 
+    fn not_applicable_reason(&self) -> &'static str {
+        "no registry allow-list is configured (images.allowed_registries in eksguard.yaml)"
+    }
+
     fn check_object(&self, obj: &Object, ctx: &Context, out: &mut Sink) {
         if !ctx.config.has_registry_allow_list() {
             return;

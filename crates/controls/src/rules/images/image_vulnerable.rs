@@ -62,6 +62,10 @@ impl Control for ImageVulnerable {
         ctx.images.is_some()
     }
 
+    fn not_applicable_reason(&self) -> &'static str {
+        "no image vulnerability scan reports were given (--image-reports, or image-reports/ under the scanned paths)"
+    }
+
     fn check_object(&self, obj: &Object, ctx: &Context, out: &mut Sink) {
         let Some(index) = ctx.images else { return };
         let gate = ctx.config.vulnerability_gate();

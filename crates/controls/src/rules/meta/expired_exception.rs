@@ -1,3 +1,4 @@
+use crate::Subjects;
 use crate::{Control, ControlMeta, control};
 
 control! {
@@ -40,5 +41,9 @@ control! {
 impl Control for ExpiredException {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 }

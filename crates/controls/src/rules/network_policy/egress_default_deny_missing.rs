@@ -1,7 +1,9 @@
 use super::cluster;
 use super::ingress_default_deny_missing::report_gap;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 use eksguard_netpol::Direction;
 use eksguard_netpol::analysis::namespaces_without_default_deny;
 
@@ -54,6 +56,15 @@ control! {
 impl Control for EgressDefaultDenyMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("networking.k8s.io", "NetworkPolicy")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("", "Namespace")])
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,5 +1,7 @@
 use super::cluster;
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use eksguard_netpol::analysis::{Enforcement, eks_enforcement, has_policies};
 
@@ -58,6 +60,18 @@ const KEY: &str = "enable-network-policy-controller";
 impl Control for EksEnforcementOff {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[
+            Need::kind("networking.k8s.io", "NetworkPolicy"),
+            Need::kind("", "ConfigMap"),
+        ];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Whole
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,5 +1,7 @@
 use super::{cluster, first_five, report_at_workload};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use eksguard_netpol::Direction;
 use eksguard_netpol::analysis::{CoverageGap, namespaces_without_default_deny};
@@ -65,6 +67,15 @@ control! {
 impl Control for IngressDefaultDenyMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("networking.k8s.io", "NetworkPolicy")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("", "Namespace")])
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,6 +1,8 @@
 use super::{cluster, report_at_policy};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 use eksguard_netpol::analysis::never_matching_peers;
 
 control! {
@@ -49,6 +51,15 @@ control! {
 impl Control for NeverMatchingNamespaceSelector {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("", "Namespace")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("networking.k8s.io", "NetworkPolicy")])
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,5 +1,7 @@
 use super::{cluster, report_at_policy, report_at_workload};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use eksguard_netpol::analysis::{SENSITIVE_PORTS, open_sensitive_ports};
 
@@ -53,6 +55,15 @@ const FIX: &str = "Restrict the rule's `from` to the clients that need this port
 impl Control for SensitivePortOpen {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("networking.k8s.io", "NetworkPolicy")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Workloads
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

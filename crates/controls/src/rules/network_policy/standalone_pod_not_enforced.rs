@@ -1,5 +1,7 @@
 use super::{cluster, namespaces_with_policies, report_at_workload};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, JsonPath};
 use eksguard_netpol::analysis::standalone_pods;
 
@@ -44,6 +46,15 @@ control! {
 impl Control for StandalonePodNotEnforced {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("networking.k8s.io", "NetworkPolicy")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Kinds(&[("", "Pod")])
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,6 +1,8 @@
 use super::{cluster, namespaces_with_policies, pod_labels_path, report_at_workload};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
 use eksguard_core::Inventory;
+use eksguard_core::Need;
 use eksguard_netpol::analysis::unselected_workloads;
 
 control! {
@@ -50,6 +52,15 @@ control! {
 impl Control for WorkloadNotSelected {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("networking.k8s.io", "NetworkPolicy")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Workloads
     }
 
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {

@@ -1,5 +1,7 @@
 use super::{dotted, exemptions, target, workloads};
+use crate::Subjects;
 use crate::{Context, Control, ControlMeta, Sink, control};
+use eksguard_core::Need;
 use eksguard_core::{Inventory, WORKLOAD_KINDS};
 use eksguard_pss::{Evaluator, Level, Request, TargetKind};
 
@@ -56,6 +58,15 @@ control! {
 impl Control for WorkloadViolatesEnforce {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn needs(&self) -> &'static [Need] {
+        const NEEDS: &[Need] = &[Need::kind("", "Namespace")];
+        NEEDS
+    }
+
+    fn subjects(&self) -> Subjects {
+        Subjects::Workloads
     }
 
     fn kinds(&self) -> &'static [&'static str] {
