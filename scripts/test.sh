@@ -28,11 +28,9 @@ if ! { command -v moto_server >/dev/null 2>&1 && python3 -c 'import moto.server,
 fi
 MOTO_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 MOTO_LOG="$(mktemp -t eksguard-moto.XXXXXX.log)"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
-MOTO_PID=$!
-trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
-export EKSGUARD_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
-python3 - "$EKSGUARD_MOTO_URL" <<'PY' || { cat "$MOTO_LOG"; exit 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+wait_for_moto() {
+  python3 - "$1" <<'PY'
 import sys, time, urllib.request
 for _ in range(100):
     try:
@@ -42,7 +40,22 @@ for _ in range(100):
         time.sleep(0.2)
 sys.exit("moto_server did not start")
 PY
-echo "moto at $EKSGUARD_MOTO_URL (pid $MOTO_PID)"
+}
+MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+MOTO_PID=$!
+# A second moto with IAM authorization on: its first three actions are free
+# (the test's admin user), every later call is checked against IAM, so a
+# principal can really be denied (crates/cli/tests/aws.rs).
+MOTO_AUTH_PORT="$(free_port)"
+MOTO_AUTH_LOG="$(mktemp -t eksguard-moto-auth.XXXXXX.log)"
+INITIAL_NO_AUTH_ACTION_COUNT=3 moto_server -H 127.0.0.1 -p "$MOTO_AUTH_PORT" >"$MOTO_AUTH_LOG" 2>&1 &
+MOTO_AUTH_PID=$!
+trap 'kill "$MOTO_PID" "$MOTO_AUTH_PID" 2>/dev/null || true' EXIT
+export EKSGUARD_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+export EKSGUARD_MOTO_AUTH_URL="http://127.0.0.1:$MOTO_AUTH_PORT"
+wait_for_moto "$EKSGUARD_MOTO_URL" || { cat "$MOTO_LOG"; exit 1; }
+wait_for_moto "$EKSGUARD_MOTO_AUTH_URL" || { cat "$MOTO_AUTH_LOG"; exit 1; }
+echo "moto at $EKSGUARD_MOTO_URL (pid $MOTO_PID), with IAM authorization at $EKSGUARD_MOTO_AUTH_URL (pid $MOTO_AUTH_PID)"
 
 # Debian's chromium: the HTML report is checked in a real headless browser
 # (crates/cli/tests/html.rs); the tests fail in CI without it.

@@ -42,6 +42,10 @@ enum Command {
     Controls(cmd::controls::Args),
     /// Print a control's documentation.
     Explain(cmd::explain::Args),
+    /// List the compliance frameworks results map onto (CIS EKS, NSA/CISA, EKS Best Practices).
+    Frameworks(cmd::frameworks::Args),
+    /// Compare two JSON reports: new, fixed and changed findings.
+    Diff(cmd::diff::Args),
     /// Pod Security Standards, exactly as the cluster's PodSecurity admission.
     #[command(subcommand)]
     Pss(cmd::pss::Command),
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
         Command::Scan(a) => cmd::scan::run(a),
         Command::Controls(a) => cmd::controls::run(a),
         Command::Explain(a) => cmd::explain::run(a),
+        Command::Frameworks(a) => cmd::frameworks::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
         Command::Pss(c) => cmd::pss::run(c),
         Command::Netpol(c) => cmd::netpol::run(c),
         Command::Iam(c) => cmd::iam::run(c),

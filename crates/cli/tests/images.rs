@@ -246,11 +246,21 @@ fn junit_lists_gate_pass_cases_only_when_reports_were_given() {
         let count = |id: &str| xml.matches(&format!("classname=\"{id}\"")).count();
         (count("IMG-010"), count("IMG-011"))
     };
+    // Without reports the gate did not run: one skipped "not applicable"
+    // case per control, never a pass per container.
     let (vuln, unscanned) = cases(&["scan", "examples/insecure-cluster/k8s", "--format", "junit"]);
     assert_eq!(
         (vuln, unscanned),
-        (0, 0),
+        (1, 1),
         "no reports: the gate was not evaluated"
+    );
+    let out = eksguard(&["scan", "examples/insecure-cluster/k8s", "--format", "junit"]);
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    let at = xml.find("classname=\"IMG-010\"").unwrap();
+    assert!(
+        xml[at..].starts_with("classname=\"IMG-010\" name=\"(whole scan)\">\n      <skipped message=\"not applicable: no image vulnerability scan reports were given"),
+        "{}",
+        &xml[at..at + 200]
     );
     let (vuln, unscanned) = cases(&["scan", "examples/insecure-cluster", "--format", "junit"]);
     assert!(vuln > 3 && unscanned > 7, "{vuln} {unscanned}");

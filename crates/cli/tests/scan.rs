@@ -20,8 +20,24 @@ fn example_cluster_json_lists_findings_with_source_lines_and_exits_1() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = json(&out);
-    assert_eq!(report["schema"], "eksguard.report/v1");
+    assert_eq!(report["schema"], "eksguard.report/v2");
     let fs = findings(&report);
+    // Every finding is behind exactly one fail result of its control.
+    let results = report["results"].as_array().unwrap();
+    for f in fs {
+        let fp = f["fingerprint"].as_str().unwrap();
+        let behind: Vec<_> = results
+            .iter()
+            .filter(|r| {
+                r["findings"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == fp))
+            })
+            .collect();
+        assert_eq!(behind.len(), 1, "{f}");
+        assert_eq!(behind[0]["status"], "fail");
+        assert_eq!(behind[0]["control"], f["control"]);
+    }
     assert!(fs.len() >= 10);
     for f in fs {
         for key in [

@@ -144,8 +144,11 @@ pub struct Sink {
     errors: Vec<InputError>,
     /// (index of the control in the catalog, object) pairs object checks ran
     /// on: their pass results.
-    evaluated: Vec<(u16, Arc<ObjectRef>)>,
+    evaluated: Vec<Evaluated>,
 }
+
+/// (index of the control in the catalog, object) an object check ran on.
+pub type Evaluated = (u16, Arc<ObjectRef>);
 
 /// The annotation that suppresses controls on one object:
 /// `eksguard.io/ignore: "IAM-004,IMG-002: reason"`.
@@ -242,7 +245,7 @@ impl Sink {
 
     /// Findings, input errors and the (control, object) pairs object
     /// checks ran on.
-    pub fn into_all(self) -> (Vec<Finding>, Vec<InputError>, Vec<(u16, Arc<ObjectRef>)>) {
+    pub fn into_all(self) -> (Vec<Finding>, Vec<InputError>, Vec<Evaluated>) {
         (self.findings, self.errors, self.evaluated)
     }
 

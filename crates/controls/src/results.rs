@@ -176,6 +176,18 @@ pub fn results(
         }
         if !judged_any && missing.is_empty() {
             out.push(match c.subjects() {
+                // A whole-inventory check over Kubernetes objects the scan
+                // has none of judged nothing (an AWS-only scan).
+                Subjects::Whole if !reads_present_kinds(*c, inv) => CheckResult {
+                    reason: Some(format!(
+                        "no {} in the scan",
+                        kind_needs(*c)
+                            .map(|(_, k)| k)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )),
+                    ..new(Status::NotApplicable, None)
+                },
                 Subjects::Whole => new(Status::Pass, None),
                 s => CheckResult {
                     reason: Some(nothing_to_judge(s, *c)),
@@ -208,6 +220,21 @@ fn nothing_to_judge(s: Subjects, c: &dyn Control) -> String {
         Subjects::Account => "no AWS account in the scan".into(),
         Subjects::Whole => String::new(),
     }
+}
+
+/// The Kubernetes kinds a control reads besides its own objects.
+fn kind_needs(c: &dyn Control) -> impl Iterator<Item = (&'static str, &'static str)> {
+    c.needs().iter().filter_map(|n| match n {
+        Need::Kind { group, kind } => Some((*group, *kind)),
+        _ => None,
+    })
+}
+
+/// Whether the scan holds any object of the kinds the control reads (true
+/// for a control that reads no kinds).
+fn reads_present_kinds(c: &dyn Control, inv: &Inventory) -> bool {
+    let mut kinds = kind_needs(c).peekable();
+    kinds.peek().is_none() || kinds.any(|(g, k)| inv.of_kind(g, k).next().is_some())
 }
 
 /// The inputs `c` needs that were not collected.

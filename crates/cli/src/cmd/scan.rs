@@ -287,6 +287,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         for e in &out.errors {
             eprintln!("{e}");
         }
+        for g in &out.gaps {
+            let level = match g.kind {
+                eksguard_core::GapKind::CollectionFailed => "error",
+                eksguard_core::GapKind::NotCollected => "warning",
+            };
+            eprintln!(
+                "{level}: {}: {} not collected: {}",
+                g.input,
+                g.need.describe(),
+                g.reason
+            );
+        }
     }
     let summary = report.summary();
     if out.errors.iter().any(|e| e.level == ErrorLevel::Error) {

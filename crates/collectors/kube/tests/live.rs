@@ -2,7 +2,7 @@
 //! 410 restarts, 403 with the RBAC hint, unserved groups, connection and
 //! credential failures, bounded concurrency, namespace scope.
 
-use eksguard_core::ErrorLevel;
+use eksguard_core::{GapKind, Need};
 use eksguard_kube::{Collected, Connection, Options, RESOURCES, Target};
 use eksguard_test_apiserver::{ApiServer, ResourceType};
 use serde_json::{Value, json};
@@ -203,10 +203,16 @@ async fn expired_continue_token_restarts_the_list_once() {
     let c = collect(&api, &Options::default()).await;
     assert!(keys(&c, "Pod").is_empty(), "no partial list");
     assert_eq!(keys(&c, "Namespace").len(), 1);
-    assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
-    assert_eq!(c.errors[0].level, ErrorLevel::Error);
-    assert!(c.errors[0].message.contains("410 Gone"), "{}", c.errors[0]);
-    assert!(c.errors[0].input.ends_with("/api/v1/pods"));
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    assert_eq!(c.gaps.len(), 1, "{:?}", c.gaps);
+    assert_eq!(c.gaps[0].kind, GapKind::CollectionFailed);
+    assert_eq!(c.gaps[0].need, Need::kind("", "Pod"));
+    assert!(
+        c.gaps[0].reason.contains("410 Gone"),
+        "{}",
+        c.gaps[0].reason
+    );
+    assert!(c.gaps[0].input.ends_with("/api/v1/pods"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,42 +229,31 @@ async fn forbidden_resource_names_the_rbac_rule_and_the_rest_is_collected() {
     assert_eq!(keys(&c, "Pod").len(), 1);
     assert!(keys(&c, "Deployment").is_empty());
     assert!(keys(&c, "Secret").is_empty());
-    assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
-
+    // A forbidden list is a gap (data): the collector knows no controls;
+    // the scan decides what was not checked.
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    assert_eq!(c.gaps.len(), 2, "{:?}", c.gaps);
     let deploy = c
-        .errors
+        .gaps
         .iter()
-        .find(|e| e.input.ends_with("/apis/apps/v1/deployments"))
+        .find(|g| g.input.ends_with("/apis/apps/v1/deployments"))
         .unwrap();
-    assert_eq!(deploy.level, ErrorLevel::Error);
-    assert!(
-        deploy
-            .message
-            .contains("cannot list deployments.apps: 403 Forbidden")
+    assert_eq!(deploy.kind, GapKind::CollectionFailed);
+    assert_eq!(deploy.need, Need::kind("apps", "Deployment"));
+    assert_eq!(
+        deploy.reason,
+        r#"cannot list deployments.apps: 403 Forbidden (deployments is forbidden: User "system:serviceaccount:eksguard:eksguard" cannot list resource "deployments" in API group "apps" at the cluster scope); to scan them, grant the identity eksguard runs as the RBAC rule {apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list"]} (deploy/rbac/eksguard-scan-clusterrole.yaml has every rule the scan needs)"#
     );
-    assert!(
-        deploy.message.contains(
-            r#"{apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list"]}"#
-        ),
-        "{}",
-        deploy.message
-    );
-    // Names controls that read Deployments, from the catalog.
-    assert!(deploy.message.contains("IMG-001"), "{}", deploy.message);
 
-    // Secrets are optional: a warning saying what was not checked.
+    // Secrets are optional: not collected by the user's choice.
     let secrets = c
-        .errors
+        .gaps
         .iter()
-        .find(|e| e.input.ends_with("/api/v1/secrets"))
+        .find(|g| g.input.ends_with("/api/v1/secrets"))
         .unwrap();
-    assert_eq!(secrets.level, ErrorLevel::Warning);
-    assert!(
-        secrets.message.contains("IAM-002 was not checked"),
-        "{}",
-        secrets.message
-    );
-    assert!(secrets.message.contains(r#"resources: ["secrets"]"#));
+    assert_eq!(secrets.kind, GapKind::NotCollected);
+    assert_eq!(secrets.need, Need::kind("", "Secret"));
+    assert!(secrets.reason.contains(r#"resources: ["secrets"]"#));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,8 +369,9 @@ async fn namespace_scope_reads_that_namespace_and_cluster_context() {
     // Cluster-scoped context that cannot be read: a warning, not an error.
     api.set_forbidden("rbac.authorization.k8s.io", "v1", "clusterroles", true);
     let c = collect(&api, &opts).await;
-    assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
-    assert_eq!(c.errors[0].level, ErrorLevel::Warning);
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    assert_eq!(c.gaps.len(), 1, "{:?}", c.gaps);
+    assert_eq!(c.gaps[0].kind, GapKind::NotCollected);
 
     // A namespace that does not exist is an error saying so.
     let opts = Options {
