@@ -524,3 +524,92 @@ fn controls_and_explain_are_generated_from_the_code() {
     let missing = eksguard(&["explain", "NOPE-1"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// `--framework cis-eks`: the newest CIS EKS benchmark alone, every
+/// requirement once, results with both passes and failures; the example
+/// cluster's requirement statuses and score are snapshot-tested.
+#[test]
+fn example_cluster_cis_eks_framework_and_score() {
+    let out = eksguard(&[
+        "scan",
+        "examples/insecure-cluster",
+        "--framework",
+        "cis-eks",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let statuses: std::collections::BTreeSet<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains("pass") && statuses.contains("fail"),
+        "{statuses:?}"
+    );
+    let fws = report["frameworks"].as_array().unwrap();
+    assert_eq!(fws.len(), 1);
+    let cis = &fws[0];
+    assert_eq!(cis["id"], "cis-eks-1.8");
+    let reqs = cis["requirements"].as_array().unwrap();
+    let ids: std::collections::BTreeSet<&str> =
+        reqs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), reqs.len(), "each requirement once");
+    assert_eq!(reqs.len(), 50);
+    // Every result a requirement points at is one of its controls'.
+    let results = report["results"].as_array().unwrap();
+    for r in reqs {
+        for i in r["results"].as_array().unwrap() {
+            let res = &results[i.as_u64().unwrap() as usize];
+            assert!(
+                r["controls"].as_array().unwrap().contains(&res["control"]),
+                "{}: {res}",
+                r["id"]
+            );
+        }
+    }
+    let view: Vec<String> = reqs
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["id"].as_str().unwrap(),
+                r["mode"].as_str().unwrap(),
+                r["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_json_snapshot!(
+        "cis_eks_example_cluster",
+        serde_json::json!({"score": cis["score"], "counts": cis["counts"], "requirements": view})
+    );
+    // The table's first screen is the verdict: the posture matrix, then the
+    // framework bar, on top.
+    let out = eksguard(&[
+        "scan",
+        "examples/insecure-cluster",
+        "--framework",
+        "cis-eks",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    let first: Vec<&str> = table.lines().take(16).collect();
+    assert!(
+        first[0].starts_with("Shared-responsibility posture"),
+        "{table}"
+    );
+    assert!(
+        first.iter().any(|l| l.starts_with("  cis-eks-1.8 ")),
+        "{table}"
+    );
+    assert!(
+        table
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("FAIL: ")
+    );
+}

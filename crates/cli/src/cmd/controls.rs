@@ -24,6 +24,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                         "severity": c.severity,
                         "pillar": c.pillar,
                         "responsibility": c.responsibility,
+                        "verified": (!c.verified.is_empty()).then_some(c.verified),
                         "references": c.section("References").map(|r| r.lines().map(|l| l.trim_start_matches("- ").to_owned()).collect::<Vec<_>>()),
                     })
                 })

@@ -28,6 +28,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         m.pillar.title(),
         m.responsibility.title()
     );
+    if !m.verified.is_empty() {
+        println!();
+        println!(
+            "AWS-managed under EKS Auto Mode. Verified means: {}.",
+            m.verified
+        );
+    }
     println!();
     println!("{}", m.docs());
     Ok(crate::exit::OK)
