@@ -729,3 +729,76 @@ fn live_options_without_aws_are_refused() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// A subscription event as Lambda receives it, saved to a file
+/// (`{"awslogs":{"data":"<base64 of gzip>"}}`, written by the engine's
+/// fixture generator): the ReplicaSet controller's pods of a privileged
+/// Deployment created before the log, reported once for the Deployment.
+#[test]
+fn lambda_event_file_is_read_and_undecodable_ones_exit_2() {
+    let saved = repo_root().join(
+        "crates/engines/audit/tests/fixtures/controller-pods/deployment-before-window.lambda.json",
+    );
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("saved-lambda-event.json"), &text).unwrap();
+    for extra in [&[][..], &["--input-format", "lambda-event"][..]] {
+        let mut args = vec!["--format", "jsonl", "--fail-on", "info"];
+        args.extend(extra);
+        args.push("saved-lambda-event.json");
+        let out = audit(dir.path(), None, &args, None);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let found = jsonl(&out);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let d = &found[0];
+        assert_eq!(d["rule"], "AUD-001");
+        assert_eq!(d["object"], "deployments/shop/web");
+        assert_eq!(
+            d["user"],
+            "system:serviceaccount:kube-system:replicaset-controller"
+        );
+        assert!(
+            d["message"].as_str().unwrap().starts_with(
+                "3 pods of Deployment shop/web created by replicaset-controller are privileged"
+            ),
+            "{d}"
+        );
+        assert_eq!(d["audit_ids"].as_array().unwrap().len(), 3);
+        // Three pods and their scheduler bindings.
+        assert!(stderr(&out).contains("6 events"), "{}", stderr(&out));
+    }
+
+    // The data cut short (a truncated copy) and a byte outside base64: an
+    // error naming the file and the event's line, exit 2, never an empty
+    // success.
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let data = v["awslogs"]["data"].as_str().unwrap();
+    let mut bad = data.to_string();
+    bad.replace_range(12..13, "!");
+    for (name, data, reason) in [
+        (
+            "cut-lambda-event.json",
+            &data[..data.len() / 2],
+            "awslogs.data is not complete gzip data",
+        ),
+        (
+            "bad-lambda-event.json",
+            bad.as_str(),
+            "awslogs.data is not base64 (invalid byte at offset 12)",
+        ),
+    ] {
+        let event = serde_json::to_string_pretty(&json!({"awslogs": {"data": data}})).unwrap();
+        std::fs::write(dir.path().join(name), event).unwrap();
+        let out = audit(dir.path(), None, &["--format", "jsonl", name], None);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(jsonl(&out).is_empty());
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "{name}: line 1: invalid CloudWatch Logs Lambda event: {reason}"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}

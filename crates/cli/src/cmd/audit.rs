@@ -21,7 +21,8 @@ pub struct Args {
     /// the order given and correlated as one log.
     #[arg(value_name = "FILE", required_unless_present_any = ["aws", "list_rules"], conflicts_with = "aws")]
     files: Vec<PathBuf>,
-    /// auto (sniffed per input), jsonl, eventlist, filter-log-events or subscription.
+    /// auto (sniffed per input), jsonl, eventlist, filter-log-events, subscription or
+    /// lambda-event (a saved `{"awslogs": {"data": …}}` Lambda event).
     #[arg(long, value_name = "FORMAT", default_value = "auto")]
     input_format: InputFormat,
     /// Output format.

@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// EKS control plane (`eks:*`), kubelets, the core controllers and the
 /// kube-system controller service accounts. Not every kube-system
 /// service account: a stolen `coredns` or add-on token must still be seen.
+/// The pod-spec rules (AUD-001..005, AUD-018, AUD-024) still judge the pods
+/// controllers create, once per owning workload (`controller_pod_window_secs`).
 pub const DEFAULT_ALLOWED_PRINCIPALS: &[&str] = &[
     "eks:*",
     "system:node:*",
@@ -98,6 +100,11 @@ pub struct AuditConfig {
     pub binding_window_secs: u64,
     /// AUD-101: how long a privileged pod's creation is remembered.
     pub exec_window_secs: u64,
+    /// Pods created by controllers are reported once per rule and owning
+    /// workload per this many seconds, counting the pods (reported when the
+    /// window has passed, or at the end of the run); none when the
+    /// workload's own creation was reported within it.
+    pub controller_pod_window_secs: u64,
     /// Upper bound on entries kept by each correlation table and by the
     /// duplicate-auditID set; the oldest entries go first.
     pub max_state_entries: usize,
@@ -126,6 +133,7 @@ impl Default for AuditConfig {
             probe_window_secs: 600,
             binding_window_secs: 3600,
             exec_window_secs: 7 * 24 * 3600,
+            controller_pod_window_secs: 300,
             max_state_entries: 100_000,
         }
     }
@@ -260,6 +268,14 @@ impl Compiled {
             allowed_nodes: PatternSet::new(&cfg.allowed_nodes),
             raw: cfg.clone(),
         })
+    }
+
+    /// Whether `rule`'s own allow-list (`rule_allowed_principals`) holds
+    /// `user`, whatever the global one says.
+    pub fn rule_allows(&self, rule: &str, user: &str) -> bool {
+        self.rule_allowed
+            .iter()
+            .any(|(id, set)| id == rule && set.matches(user))
     }
 
     /// Whether `rule` must stay silent for `user`.

@@ -8,6 +8,7 @@
 //! Memory is therefore flat however long the stream runs.
 
 use crate::config::Compiled;
+use crate::controller_pods;
 use crate::event::Event;
 use crate::objects;
 use crate::rules::{
@@ -107,6 +108,9 @@ pub(crate) struct Facts {
     /// Principals a successful binding write grants `binding_role` to.
     pub binding_subjects: Vec<String>,
     pub binding_role: String,
+    /// `Kind/namespace/name` of a workload this event creates, so that a
+    /// report of it covers the pods its controller creates.
+    pub workload: Option<String>,
 }
 
 impl Facts {
@@ -154,6 +158,18 @@ impl Facts {
                         .collect();
                     f.binding_role = b.role_name().to_string();
                 }
+            }
+            (resource, "create") if ev.subresource().is_empty() => {
+                let Some(kind) = controller_pods::workload_kind(resource) else {
+                    return f;
+                };
+                let name = match ev.name() {
+                    "" => cx
+                        .created_pod()
+                        .and_then(|(m, _)| m.name.as_deref().map(str::to_string)),
+                    n => Some(n.to_string()),
+                };
+                f.workload = name.map(|n| controller_pods::workload_key(kind, ev.namespace(), &n));
             }
             _ => {}
         }

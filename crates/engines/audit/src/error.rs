@@ -4,7 +4,7 @@
 use std::io;
 
 /// An input could not be read at all (I/O, broken gzip or base64, a whole
-/// document over the size cap).
+/// document over the size cap, an undecodable Lambda event).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{input}: read failed after line {line}: {source}")]
@@ -20,6 +20,14 @@ pub enum Error {
     TooLarge { input: String, limit: usize },
     #[error("{input}: not a CloudWatch Logs subscription payload: {reason}")]
     Payload { input: String, reason: String },
+    /// A Lambda subscription event that cannot be read; `line` is the
+    /// event's line in the input (0 when there is none).
+    #[error("{input}: line {line}: invalid CloudWatch Logs Lambda event: {reason}")]
+    LambdaEvent {
+        input: String,
+        line: u64,
+        reason: String,
+    },
     #[error(transparent)]
     Config(#[from] ConfigError),
 }

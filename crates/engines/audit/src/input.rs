@@ -33,6 +33,11 @@ pub enum InputFormat {
     /// may be concatenated (`}{`) or one per line, as Firehose writes them
     /// to S3.
     Subscription,
+    /// CloudWatch Logs subscription events as Lambda receives them (a saved
+    /// test event): `{"awslogs":{"data":"<base64 of gzip of the
+    /// subscription payload>"}}`, one or more. Undecodable data fails the
+    /// input with the event's line, never reads as empty.
+    LambdaEvent,
 }
 
 impl std::str::FromStr for InputFormat {
@@ -44,9 +49,10 @@ impl std::str::FromStr for InputFormat {
             "eventlist" | "event-list" => InputFormat::EventList,
             "filter-log-events" | "cloudwatch" => InputFormat::FilterLogEvents,
             "subscription" | "firehose" => InputFormat::Subscription,
+            "lambda-event" | "lambda" => InputFormat::LambdaEvent,
             other => {
                 return Err(format!(
-                    "unknown input format `{other}` (expected auto, jsonl, eventlist, filter-log-events or subscription)"
+                    "unknown input format `{other}` (expected auto, jsonl, eventlist, filter-log-events, subscription or lambda-event)"
                 ));
             }
         })
@@ -165,7 +171,16 @@ fn decode_plain(
         InputFormat::Subscription => {
             let doc = read_whole(name, r, limits)?;
             let doc = unwrap_payload(name, doc, limits)?;
-            subscription_docs(&doc, emit);
+            if sniff(&doc) == InputFormat::LambdaEvent {
+                // The Lambda envelope around a payload: not zero events.
+                lambda_events(name, &doc, limits, emit)?;
+            } else {
+                subscription_docs(&doc, emit);
+            }
+        }
+        InputFormat::LambdaEvent => {
+            let doc = read_whole(name, r, limits)?;
+            lambda_events(name, &doc, limits, emit)?;
         }
     }
     Ok(format)
@@ -188,6 +203,9 @@ pub(crate) fn sniff(head: &[u8]) -> InputFormat {
     let first_key = t[1..].trim_start();
     if first_key.starts_with("\"events\"") {
         return InputFormat::FilterLogEvents;
+    }
+    if first_key.starts_with("\"awslogs\"") {
+        return InputFormat::LambdaEvent;
     }
     let first_line = t.lines().next().unwrap_or("");
     let compact = |s: &str| s.replace([' ', '\n', '\r', '\t'], "");
@@ -423,22 +441,142 @@ fn subscription_docs(doc: &[u8], emit: &mut dyn FnMut(Rec<'_>)) {
 
 /// Strips base64 and gzip layers from a subscription payload.
 pub(crate) fn unwrap_payload(name: &str, doc: Vec<u8>, limits: Limits) -> Result<Vec<u8>, Error> {
+    unwrap_layers(doc, limits).map_err(|e| match e {
+        Layer::Base64(offset) => Error::Base64 {
+            input: name.to_string(),
+            offset,
+        },
+        Layer::Gzip(source) => Error::Io {
+            input: name.to_string(),
+            line: 0,
+            source,
+        },
+        Layer::TooLarge => Error::TooLarge {
+            input: name.to_string(),
+            limit: limits.max_document_bytes,
+        },
+    })
+}
+
+/// Why a payload's encoding layers could not be removed.
+enum Layer {
+    /// Invalid base64 at this byte offset.
+    Base64(usize),
+    Gzip(std::io::Error),
+    TooLarge,
+}
+
+/// Base64 (unless the data already is JSON or gzip), then gzip when the
+/// bytes start with its magic: the encoding of `awslogs.data` and of
+/// payloads saved from it.
+fn unwrap_layers(doc: Vec<u8>, limits: Limits) -> Result<Vec<u8>, Layer> {
     let trimmed = doc.trim_ascii();
     let doc = if !trimmed.is_empty()
         && !matches!(trimmed[0], b'{' | b'[')
         && !trimmed.starts_with(&GZIP_MAGIC)
     {
-        base64_decode(trimmed).map_err(|offset| Error::Base64 {
-            input: name.to_string(),
-            offset,
-        })?
+        base64_decode(trimmed).map_err(Layer::Base64)?
     } else {
         doc
     };
     if doc.starts_with(&GZIP_MAGIC) {
-        return read_whole(name, MultiGzDecoder::new(&doc[..]), limits);
+        let mut out = Vec::new();
+        MultiGzDecoder::new(&doc[..])
+            .take(limits.max_document_bytes as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(Layer::Gzip)?;
+        if out.len() > limits.max_document_bytes {
+            return Err(Layer::TooLarge);
+        }
+        return Ok(out);
     }
     Ok(doc)
+}
+
+/// Reads Lambda subscription events: each `awslogs.data` is decoded as
+/// [`crate::handle_subscription_payload`] decodes it, and its log events
+/// are emitted with the Lambda event's line. Anything that is not such an
+/// event, or data that does not decode (truncated, not base64, not gzip),
+/// fails the input naming the event's line: a saved event that reads as
+/// nothing would hide the whole delivery.
+fn lambda_events(
+    name: &str,
+    doc: &[u8],
+    limits: Limits,
+    emit: &mut dyn FnMut(Rec<'_>),
+) -> Result<(), Error> {
+    #[derive(Deserialize)]
+    struct AwsLogs<'a> {
+        #[serde(borrow)]
+        data: Cow<'a, str>,
+    }
+    #[derive(Deserialize)]
+    struct LambdaEvent<'a> {
+        #[serde(borrow)]
+        awslogs: AwsLogs<'a>,
+    }
+    let fail = |line: u64, reason: String| Error::LambdaEvent {
+        input: name.to_string(),
+        line,
+        reason,
+    };
+    let mut lines = Lines::new(doc);
+    let mut stream = serde_json::Deserializer::from_slice(doc).into_iter::<LambdaEvent<'_>>();
+    let mut start = 0;
+    let mut events = 0;
+    loop {
+        let event = match stream.next() {
+            None => break,
+            Some(Ok(e)) => e,
+            Some(Err(e)) => {
+                // serde's message ends with the position; keep it once.
+                let text = e.to_string();
+                let suffix = format!(" at line {} column {}", e.line(), e.column());
+                let reason = text.strip_suffix(&suffix).unwrap_or(&text);
+                return Err(fail(
+                    e.line() as u64,
+                    format!("{reason} (column {})", e.column()),
+                ));
+            }
+        };
+        events += 1;
+        let line = lines.at(start + skip_ws(&doc[start..]));
+        start = stream.byte_offset();
+        let data = event.awslogs.data.as_bytes();
+        let payload = unwrap_layers(data.to_vec(), limits).map_err(|e| {
+            let reason = match e {
+                Layer::Base64(offset) => {
+                    format!("awslogs.data is not base64 (invalid byte at offset {offset})")
+                }
+                Layer::Gzip(e) => format!("awslogs.data is not complete gzip data: {e}"),
+                Layer::TooLarge => format!(
+                    "awslogs.data decodes to more than the {}-byte limit",
+                    limits.max_document_bytes
+                ),
+            };
+            fail(line, reason)
+        })?;
+        if !payload.trim_ascii_start().starts_with(b"{") {
+            let what = if data.trim_ascii().is_empty() {
+                "awslogs.data is empty"
+            } else {
+                "awslogs.data is neither gzip nor a JSON subscription payload"
+            };
+            return Err(fail(line, what.to_string()));
+        }
+        subscription_docs(&payload, &mut |rec| {
+            let at = |p: Position| Position { line, item: p.item };
+            match rec {
+                Rec::Text(text, p) => emit(Rec::Text(text, at(p))),
+                Rec::Bad(p, reason) => emit(Rec::Bad(at(p), reason)),
+                Rec::Control => emit(Rec::Control),
+            }
+        });
+    }
+    if events == 0 {
+        return Err(fail(0, "no Lambda event in the input".to_string()));
+    }
+    Ok(())
 }
 
 /// Standard or URL-safe base64, padding optional, whitespace ignored.
@@ -505,5 +643,14 @@ mod tests {
             InputFormat::EventList
         );
         assert_eq!(sniff(b"H4sIAAAAAAAA"), InputFormat::Subscription);
+        assert_eq!(
+            sniff(b"{\n  \"awslogs\": {\n    \"data\": \"H4sI"),
+            InputFormat::LambdaEvent
+        );
+        // An audit event mentioning awslogs in a body is still an event.
+        assert_eq!(
+            sniff(br#"{"kind":"Event","requestObject":{"data":{"awslogs":{}}}}"#),
+            InputFormat::JsonLines
+        );
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! The engine reads `audit.k8s.io/v1` events from any [`std::io::Read`] —
 //! the API server's JSON lines, an `EventList`, `aws logs filter-log-events`
-//! output, or CloudWatch Logs subscription / Firehose payloads, plain, gzip
-//! or base64 ([`InputFormat`], sniffed by default) — and reports
-//! [`Detection`]s in input order plus a [`Summary`].
+//! output, CloudWatch Logs subscription / Firehose payloads (plain, gzip or
+//! base64), or subscription events as Lambda receives them
+//! (`{"awslogs":{"data":"<base64 gzip>"}}`, a saved test event)
+//! ([`InputFormat`], sniffed by default) — and reports [`Detection`]s in
+//! input order plus a [`Summary`].
 //!
 //! ```no_run
 //! use eksguard_audit::{AuditConfig, InputFormat, OutputFormat, Pipeline, Renderer};
@@ -42,6 +44,28 @@
 //! [`handle_lambda_event`] / [`handle_subscription_payload`] run one
 //! delivery through a long-lived [`Pipeline`].
 //!
+//! # Pods created by controllers
+//!
+//! The controllers' service accounts
+//! (`system:serviceaccount:kube-system:*-controller`) are allow-listed by
+//! default: their RBAC, Secret and lease activity is noise. But the pods
+//! they create carry their workloads' pod specs, so the pod-spec rules
+//! (AUD-001..005 privileged / host mounts / host namespaces, AUD-018 kube
+//! namespaces, AUD-024 registries) judge pod creations by controllers too,
+//! and report them once per rule per owning workload per
+//! `controller_pod_window_secs` (default 300), counting the pods:
+//! "3 pods of Deployment shop/web created by replicaset-controller are
+//! privileged: …". The owner is the pod's controlling `ownerReferences`
+//! entry; a ReplicaSet named `<deployment>-<pod-template-hash>` stands for
+//! its Deployment and a Job named `<cronjob>-<8+ digit scheduled time>` for
+//! its CronJob. No report is made when the same rule already reported that
+//! workload's creation within the window (the user who created it is the
+//! finding). A group is reported when a later event passes the end of its
+//! window, or by [`Pipeline::finish`], so these reports can come after
+//! detections of later events. Rejected creations are not counted, trusted
+//! host images still apply, and `rule_allowed_principals` silences a
+//! controller for a rule; the global allow-list does not.
+//!
 //! # Rules
 //!
 //! [`RULES`] lists every rule (single-event `AUD-0xx`, correlation
@@ -61,6 +85,7 @@
 
 mod checkpoint;
 mod config;
+mod controller_pods;
 mod correlate;
 mod detection;
 mod error;

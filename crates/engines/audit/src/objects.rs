@@ -13,6 +13,36 @@ pub(crate) struct Meta<'a> {
     pub name: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
     pub generate_name: Option<Str<'a>>,
+    /// Only pods' are read ([`crate::owner`]); `null` reads as absent.
+    #[serde(borrow, default)]
+    pub owner_references: Option<Vec<OwnerReference<'a>>>,
+    #[serde(borrow, default)]
+    pub labels: Option<Labels<'a>>,
+}
+
+/// The labels rules read; others are skipped while parsing.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Labels<'a> {
+    /// Set by the Deployment controller on its ReplicaSets' pod templates.
+    #[serde(
+        borrow,
+        default,
+        rename = "pod-template-hash",
+        deserialize_with = "crate::event::opt_cow"
+    )]
+    pub pod_template_hash: Option<Str<'a>>,
+}
+
+/// One `metadata.ownerReferences` entry.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct OwnerReference<'a> {
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
+    pub kind: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "crate::event::opt_cow")]
+    pub name: Option<Str<'a>>,
+    /// The managing controller (at most one entry has it).
+    #[serde(default)]
+    pub controller: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

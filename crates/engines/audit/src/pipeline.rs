@@ -2,6 +2,7 @@
 //! (sequential, input order) stage selection, de-duplication, correlation.
 
 use crate::config::{AuditConfig, Compiled};
+use crate::controller_pods::{self, Anchor, Group, Grouped};
 use crate::correlate::{Correlator, Facts, Hit};
 use crate::detection::{Detection, Summary};
 use crate::error::{ConfigError, Error};
@@ -39,14 +40,18 @@ impl Default for Options {
 
 /// A streaming audit-log analyser. Feed it inputs in time order with
 /// [`Pipeline::read`] (or single messages with [`Pipeline::push_message`]),
-/// then call [`Pipeline::finish`]. Detections go to the sink in input order.
-/// Correlation state persists across inputs, so a log split in many files
-/// correlates as one.
+/// then call [`Pipeline::finish`]. Detections go to the sink in input order,
+/// except the per-owner reports of controller-created pods: those come when
+/// their window has passed on the event clock, or from `finish` (see "Pods
+/// created by controllers" in the crate docs). Correlation state persists
+/// across inputs, so a log split in many files correlates as one.
 pub struct Pipeline {
     cfg: Compiled,
     enabled: Vec<bool>,
     options: Options,
     correlator: Correlator,
+    /// Open per-owner groups of controller-created pods.
+    pods: controller_pods::State,
     dedupe: Dedupe,
     summary: Summary,
     batch: Batch,
@@ -109,6 +114,8 @@ struct Judged<'a> {
     /// The stage this request is judged at (one per request).
     selected: bool,
     hits: Vec<(u16, String)>,
+    /// Findings in a controller-created pod, to group by its owner.
+    grouped: Option<Box<Grouped>>,
     facts: Facts,
 }
 
@@ -129,6 +136,7 @@ impl Pipeline {
         let correlator = Correlator::new(&cfg, |id| rules::find(id).is_some_and(on));
         Ok(Pipeline {
             correlator,
+            pods: controller_pods::State::new(&cfg),
             dedupe: Dedupe::new(config.max_state_entries),
             cfg,
             enabled,
@@ -154,10 +162,11 @@ impl Pipeline {
     /// Entries currently held by the correlation tables and the duplicate
     /// filter; bounded by `max_state_entries` per table.
     pub fn state_entries(&self) -> usize {
-        self.correlator.entries() + self.dedupe.cur.len() + self.dedupe.prev.len()
+        self.correlator.entries() + self.pods.len() + self.dedupe.cur.len() + self.dedupe.prev.len()
     }
 
-    /// Counters so far (batches still pending are not included).
+    /// Counters so far (batches still pending, and controller-pod groups
+    /// still open, are not included).
     pub fn summary(&self) -> &Summary {
         &self.summary
     }
@@ -264,10 +273,37 @@ impl Pipeline {
         self.batch = batch;
     }
 
-    /// Flushes and returns the final summary.
+    /// Flushes, reports the controller-pod groups still open, and returns
+    /// the final summary.
     pub fn finish(mut self, sink: &mut dyn FnMut(Detection)) -> Summary {
         self.flush(sink);
+        let mut closed = Vec::new();
+        self.pods.close_all(&mut closed);
+        self.report_groups(closed, sink);
         self.summary
+    }
+
+    fn report_groups(&mut self, closed: Vec<Group>, sink: &mut dyn FnMut(Detection)) {
+        for g in closed {
+            let rule = &RULES[g.rule as usize];
+            let d = Detection {
+                rule: rule.id,
+                severity: rule.severity,
+                timestamp: g.last.timestamp.clone(),
+                message: g.message(),
+                user: g.user,
+                source_ip: g.last.source_ip,
+                verb: "create".to_string(),
+                object: g.object,
+                audit_ids: g.audit_ids,
+                title: rule.title,
+                technique: rule.technique.id,
+                input: self.inputs[g.last.input as usize].clone(),
+                position: g.last.position,
+            };
+            self.summary.count_detection(&d);
+            sink(d);
+        }
     }
 
     fn input_id(&mut self, name: &str) -> u32 {
@@ -381,10 +417,29 @@ impl Pipeline {
             Seen::New => {}
         }
         self.summary.evaluated += 1;
+        // Groups whose window ended before this event come first.
+        let mut closed = Vec::new();
+        self.pods.tick(judged.time, &mut closed);
+        self.report_groups(std::mem::take(&mut closed), sink);
         for (rule, message) in judged.hits {
+            if let Some(workload) = &judged.facts.workload
+                && rules::pod_check(RULES[rule as usize].id).is_some()
+            {
+                self.pods.reported(rule, workload.clone());
+            }
             let d = self.detection(&RULES[rule as usize], ev, message, Vec::new(), item);
             self.summary.count_detection(&d);
             sink(d);
+        }
+        if let Some(grouped) = judged.grouped {
+            let anchor = Anchor {
+                timestamp: ev.timestamp().to_string(),
+                source_ip: ev.source_ip.as_deref().unwrap_or("").to_string(),
+                input: item.input,
+                position: item.position,
+            };
+            self.pods.add(ev, *grouped, anchor, &mut closed);
+            self.report_groups(closed, sink);
         }
         hits.clear();
         self.correlator.observe(
@@ -467,12 +522,13 @@ fn judge<'a>(bytes: &'a [u8], cfg: &Compiled, enabled: &[bool]) -> Outcome<'a> {
         _ => false,
     };
     let mut hits = Vec::new();
+    let mut grouped = None;
     let mut facts = Facts::default();
     let mut allowed = false;
     if selected {
         let cx = rules::Ctx::new(&event, cfg);
         allowed = cfg.allowed.matches(event.username());
-        rules::evaluate(&cx, allowed, enabled, &mut hits);
+        grouped = rules::evaluate(&cx, allowed, enabled, &mut hits);
         facts = Facts::extract(&cx);
     }
     Outcome::Event(Judged {
@@ -481,6 +537,7 @@ fn judge<'a>(bytes: &'a [u8], cfg: &Compiled, enabled: &[bool]) -> Outcome<'a> {
         event,
         selected,
         hits,
+        grouped,
         facts,
     })
 }

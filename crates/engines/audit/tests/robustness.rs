@@ -70,6 +70,7 @@ fn mangled_input_never_panics() {
         InputFormat::EventList,
         InputFormat::FilterLogEvents,
         InputFormat::Subscription,
+        InputFormat::LambdaEvent,
     ] {
         let mut p = Pipeline::new(&AuditConfig::default()).unwrap();
         let _ = p.read("mangled", &all[..], format, &mut |_| {});

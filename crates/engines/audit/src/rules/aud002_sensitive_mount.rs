@@ -15,7 +15,10 @@ pub(crate) const RULE: Rule = Rule {
         "PrivilegeEscalation:Kubernetes/AnomalousBehavior.WorkloadDeployed!ContainerWithSensitiveMount",
     ],
     doc: Doc {
-        what: "A Pod or workload with a `hostPath` volume on `/`, `/proc`, `/etc`, `/root`, `/sys`, `/dev`, the kubelet or containerd directories or a container runtime socket, unless every image is a trusted node agent.",
+        what: concat!(
+            "A Pod or workload with a `hostPath` volume on `/`, `/proc`, `/etc`, `/root`, `/sys`, `/dev`, the kubelet or containerd directories or a container runtime socket, unless every image is a trusted node agent.",
+            controller_pods_doc!()
+        ),
         why: "Those paths hand the node over: the runtime socket starts arbitrary containers, `/etc` and `/root` allow persistence, `/var/lib/kubelet` holds other pods' secrets.",
         example: "A pod with `volumes: [{name: host, hostPath: {path: /}}]`.",
         response: "Find who created it and delete it if unexpected; enforce Pod Security `baseline`, which forbids hostPath volumes.",
@@ -25,7 +28,10 @@ pub(crate) const RULE: Rule = Rule {
 };
 
 fn check(cx: &Ctx<'_, '_>) -> Option<String> {
-    let (_, spec) = cx.created_pod()?;
+    pod_rule(cx, finding)
+}
+
+pub(super) fn finding(cx: &Ctx<'_, '_>, spec: &PodSpec<'_>) -> Option<PodFinding> {
     let paths: Vec<&str> = spec
         .host_paths()
         .filter(|p| is_sensitive_host_path(p))
@@ -33,12 +39,13 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     if paths.is_empty() || cx.all_images_trusted(spec) {
         return None;
     }
-    Some(format!(
-        "{} {} created mounting host path(s) {} (images {}){}",
-        cx.ev.resource(),
-        cx.pod_name(),
+    let detail = format!(
+        "mounting host path(s) {} (images {})",
         paths.join(","),
-        spec.images(),
-        cx.outcome()
-    ))
+        spec.images()
+    );
+    Some(PodFinding {
+        created: detail.clone(),
+        state: detail,
+    })
 }

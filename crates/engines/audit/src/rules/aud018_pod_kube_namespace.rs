@@ -12,7 +12,10 @@ pub(crate) const RULE: Rule = Rule {
     falco: &["Pod Created in Kube Namespace"],
     guardduty: &[],
     doc: Doc {
-        what: "A Pod or workload created in `kube-system` or `kube-public` by a principal outside the allow-list (controllers creating pods for existing DaemonSets are allow-listed), unless every image is trusted.",
+        what: concat!(
+            "A Pod or workload created in `kube-system` or `kube-public` by a principal outside the allow-list, unless every image is trusted.",
+            controller_pods_doc!()
+        ),
         why: "kube-system hides workloads among system components and gives access to powerful service accounts; attackers drop miners and backdoors there.",
         example: "`kubectl -n kube-system run helper --image=attacker/tool`",
         response: "Identify the owner; system add-ons come from EKS (`eks:*` principals) or known deploy pipelines.",
@@ -22,20 +25,17 @@ pub(crate) const RULE: Rule = Rule {
 };
 
 fn check(cx: &Ctx<'_, '_>) -> Option<String> {
+    pod_rule(cx, finding)
+}
+
+pub(super) fn finding(cx: &Ctx<'_, '_>, spec: &PodSpec<'_>) -> Option<PodFinding> {
     let ns = cx.ev.namespace();
-    if !matches!(ns, "kube-system" | "kube-public") {
+    if !matches!(ns, "kube-system" | "kube-public") || cx.all_images_trusted(spec) {
         return None;
     }
-    let (_, spec) = cx.created_pod()?;
-    if cx.all_images_trusted(spec) {
-        return None;
-    }
-    Some(format!(
-        "{} {} created in {} (images {}){}",
-        cx.ev.resource(),
-        cx.pod_name(),
-        ns,
-        spec.images(),
-        cx.outcome()
-    ))
+    let detail = format!("in {ns} (images {})", spec.images());
+    Some(PodFinding {
+        created: detail.clone(),
+        state: detail,
+    })
 }

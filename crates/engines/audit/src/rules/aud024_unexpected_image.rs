@@ -12,7 +12,10 @@ pub(crate) const RULE: Rule = Rule {
     falco: &["Create Disallowed Pod"],
     guardduty: &["Execution:Kubernetes/AnomalousBehavior.WorkloadDeployed"],
     doc: Doc {
-        what: "A Pod or workload created with an image that matches none of `allowed_registries` (defaults: Amazon ECR private registries, `public.ecr.aws`, `registry.k8s.io`). Short names such as `nginx` are read as Docker Hub images, as the container runtime does.",
+        what: concat!(
+            "A Pod or workload created with an image that matches none of `allowed_registries` (defaults: Amazon ECR private registries, `public.ecr.aws`, `registry.k8s.io`). Short names such as `nginx` are read as Docker Hub images, as the container runtime does.",
+            controller_pods_doc!()
+        ),
         why: "Images from unvetted registries bypass scanning and signing; a new source of images is a typical sign of a malicious deployment (miners, tooling).",
         example: "`kubectl run x --image=docker.io/someone/tool`",
         response: "Mirror approved images into ECR, add your registries to `extra_allowed_registries`, and enforce the list at admission.",
@@ -37,7 +40,10 @@ fn normalize(image: &str) -> String {
 }
 
 fn check(cx: &Ctx<'_, '_>) -> Option<String> {
-    let (_, spec) = cx.created_pod()?;
+    pod_rule(cx, finding)
+}
+
+pub(super) fn finding(cx: &Ctx<'_, '_>, spec: &PodSpec<'_>) -> Option<PodFinding> {
     let bad: Vec<&str> = spec
         .all_containers()
         .filter_map(|c| c.image.as_deref())
@@ -46,13 +52,11 @@ fn check(cx: &Ctx<'_, '_>) -> Option<String> {
     if bad.is_empty() {
         return None;
     }
-    Some(format!(
-        "{} {} created with image(s) outside the allowed registries: {}{}",
-        cx.ev.resource(),
-        cx.pod_name(),
-        bad.join(","),
-        cx.outcome()
-    ))
+    let bad = bad.join(",");
+    Some(PodFinding {
+        created: format!("with image(s) outside the allowed registries: {bad}"),
+        state: format!("using image(s) outside the allowed registries: {bad}"),
+    })
 }
 
 #[cfg(test)]

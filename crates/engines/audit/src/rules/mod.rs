@@ -4,13 +4,20 @@
 //! parallel. Correlation rules (`AUD-1xx`) keep bounded state and run in
 //! input order with state bounded in size and time.
 //!
+//! The pod-spec rules (AUD-001..005, AUD-018, AUD-024) also judge the pods
+//! controllers create, although the controllers are allow-listed: one
+//! detection per rule and owning workload (a ReplicaSet's Deployment, a
+//! Job's CronJob, a DaemonSet, a StatefulSet, ...) per
+//! `controller_pod_window_secs`, counting the pods, and none when the
+//! workload's creation was reported in that window (see the crate docs).
+//!
 //! # Coverage of Falco's `k8s_audit_rules.yaml`
 //!
 //! | Falco rule | eksguard |
 //! |---|---|
 //! | Disallowed K8s User | AUD-026 (opt-in: needs `allowed_users`) |
 //! | Create Disallowed Pod | AUD-024 (images outside `allowed_registries`) |
-//! | Create Privileged Pod | AUD-001 (also workload templates) |
+//! | Create Privileged Pod | AUD-001 (also workload templates, and controllers' pods once per owner) |
 //! | Create Sensitive Mount Pod | AUD-002 |
 //! | Create HostNetwork Pod | AUD-003 |
 //! | Create HostPid Pod | AUD-004 |
@@ -22,7 +29,7 @@
 //! | port-forward | AUD-008 |
 //! | EphemeralContainers Created | AUD-009 |
 //! | Create Disallowed Namespace | AUD-025 (opt-in: needs `allowed_namespaces`) |
-//! | Pod Created in Kube Namespace | AUD-018 |
+//! | Pod Created in Kube Namespace | AUD-018 (also pods of controllers, once per owner) |
 //! | Service Account Created in Kube Namespace | AUD-019 |
 //! | System ClusterRole Modified/Deleted | AUD-017 |
 //! | Attach to cluster-admin Role | AUD-012 |
@@ -58,6 +65,7 @@
 //! | CredentialAccess:Kubernetes/... from runtime monitoring, EC2-side types | not covered: not derivable from the audit log |
 
 use crate::config::Compiled;
+use crate::controller_pods::Grouped;
 use crate::event::Event;
 use crate::objects::{self, BindingBody, Meta, PodSpec, RoleBody};
 use eksguard_core::Severity;
@@ -183,6 +191,63 @@ pub struct Doc {
 }
 
 pub(crate) type Check = for<'e, 'a> fn(&Ctx<'e, 'a>) -> Option<String>;
+
+/// What a pod-spec rule found in one pod spec, phrased for that pod and for
+/// a group of pods of one owner.
+#[derive(Debug, Clone)]
+pub(crate) struct PodFinding {
+    /// Completes "`pods web-0 created` …": `with hostNetwork: true (images x)`.
+    pub created: String,
+    /// Completes "`3 pods of DaemonSet a/b created by daemon-set-controller
+    /// are` …": `using hostNetwork: true (images x)`.
+    pub state: String,
+}
+
+impl PodFinding {
+    /// The single-event message: `pods web-0 created with …`.
+    pub fn message(&self, cx: &Ctx<'_, '_>) -> String {
+        format!(
+            "{} {} created {}{}",
+            cx.ev.resource(),
+            cx.pod_name(),
+            self.created,
+            cx.outcome()
+        )
+    }
+}
+
+/// A pod-spec rule's judgement of one pod spec.
+pub(crate) type PodCheck = for<'e, 'a> fn(&Ctx<'e, 'a>, &PodSpec<'_>) -> Option<PodFinding>;
+
+/// The pod-spec rules: besides pods and workloads created by anyone outside
+/// the allow-list, they judge pods created by controllers, once per owning
+/// workload (see [`crate::controller_pods`]).
+pub(crate) fn pod_check(id: &str) -> Option<PodCheck> {
+    Some(match id {
+        "AUD-001" => aud001_privileged::finding,
+        "AUD-002" => aud002_sensitive_mount::finding,
+        "AUD-003" => aud003_host_network::finding,
+        "AUD-004" => aud004_host_pid::finding,
+        "AUD-005" => aud005_host_ipc::finding,
+        "AUD-018" => aud018_pod_kube_namespace::finding,
+        "AUD-024" => aud024_unexpected_image::finding,
+        _ => return None,
+    })
+}
+
+/// The shared single-event check of the pod-spec rules.
+fn pod_rule(cx: &Ctx<'_, '_>, finding: PodCheck) -> Option<String> {
+    let (_, spec) = cx.created_pod()?;
+    Some(finding(cx, spec)?.message(cx))
+}
+
+/// The sentence the pod-spec rules' docs end with.
+macro_rules! controller_pods_doc {
+    () => {
+        " Pods created by controllers (the ReplicaSet controller for a Deployment, the DaemonSet, StatefulSet and Job controllers) are judged too although those controllers are allow-listed: one detection per owning workload per `controller_pod_window_secs` counting its pods (\"3 pods of Deployment shop/web created by replicaset-controller ...\"), none when that workload's creation was already reported in the window. List a controller under `rule_allowed_principals` for this rule to silence its pods."
+    };
+}
+pub(crate) use controller_pods_doc;
 
 /// A detection rule's metadata (and, for single-event rules, its check).
 #[derive(Clone, Copy)]
@@ -491,28 +556,53 @@ pub(crate) fn is_sensitive_host_path(path: &str) -> bool {
 
 /// Runs every enabled single-event rule, appending `(rule index, message)`
 /// pairs, unless the principal is allow-listed (`allowed`, checked once by
-/// the caller and shared with the correlator).
+/// the caller and shared with the correlator). A pod created by a
+/// controller is judged by the pod-spec rules whatever the global
+/// allow-list says; when the pod names its owner, their findings are
+/// returned for grouping by owner instead of being reported one by one.
 pub(crate) fn evaluate(
     cx: &Ctx<'_, '_>,
     allowed: bool,
     enabled: &[bool],
     out: &mut Vec<(u16, String)>,
-) {
+) -> Option<Box<Grouped>> {
     let user = cx.ev.username();
-    if allowed {
-        return;
+    let by_controller = crate::controller_pods::by_controller(cx);
+    if allowed && by_controller.is_none() {
+        return None;
     }
+    let mut findings = Vec::new();
     for (i, rule) in RULES.iter().enumerate() {
         let Some(check) = rule.check else { continue };
         if !enabled.get(i).copied().unwrap_or(false) {
             continue;
         }
-        if !cx.cfg.rule_allowed.is_empty() && cx.cfg.allowed_for(rule.id, user) {
+        if let Some(owner) = &by_controller
+            && let Some(pod_check) = pod_check(rule.id)
+        {
+            if cx.cfg.rule_allows(rule.id, user) {
+                continue;
+            }
+            let Some((_, spec)) = cx.created_pod() else {
+                continue;
+            };
+            match (pod_check(cx, spec), owner) {
+                (Some(f), Some(_)) => findings.push((i as u16, f)),
+                (Some(f), None) => out.push((i as u16, f.message(cx))),
+                (None, _) => {}
+            }
+            continue;
+        }
+        if allowed || (!cx.cfg.rule_allowed.is_empty() && cx.cfg.allowed_for(rule.id, user)) {
             continue;
         }
         if let Some(msg) = check(cx) {
             out.push((i as u16, msg));
         }
+    }
+    match by_controller {
+        Some(Some(owner)) if !findings.is_empty() => Some(Box::new(Grouped { owner, findings })),
+        _ => None,
     }
 }
 
