@@ -72,10 +72,17 @@ fn reach_txt_is_sorted_np_guard_lines() {
     // Nothing reaches the ledger but the API; nothing from outside reaches payments.
     assert!(!text.contains("shop/web[Deployment] => payments/ledger"));
     assert!(!text.contains("[External] => payments/"));
-    // The host-network DaemonSet is neither allowed nor denied: it is listed on stderr.
-    assert!(!text.contains("node-exporter"));
+    // The host-network DaemonSet is in the matrix, marked, with everything allowed to and
+    // from it: no NetworkPolicy selects it, and the ledger cannot block its own node.
+    assert!(lines.contains(
+        &"monitoring/node-exporter[DaemonSet][host-network] => payments/ledger[StatefulSet] : All Connections"
+    ));
+    assert!(lines.contains(
+        &"0.0.0.0-255.255.255.255[External] => monitoring/node-exporter[DaemonSet][host-network] : All Connections"
+    ));
+    assert!(!stderr(&out).contains("not enforced"), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("not enforced: monitoring/node-exporter[DaemonSet]"),
+        stderr(&out).contains(" workloads (1 on the host network), "),
         "{}",
         stderr(&out)
     );
@@ -84,20 +91,28 @@ fn reach_txt_is_sorted_np_guard_lines() {
 #[test]
 fn reach_json_csv_and_dot_carry_the_same_pairs() {
     let txt = stdout(&eksguard(&["netpol", "reach", EXAMPLE, "--format", "txt"]));
-    let expected: BTreeSet<(String, String, String)> = txt
+    // (src, dst, conn, src on the host network, dst on the host network); json and csv
+    // carry the identities without txt's `[host-network]` mark and say it in two fields.
+    let unmark = |p: &str| match p.strip_suffix("[host-network]") {
+        Some(id) => (id.to_owned(), true),
+        None => (p.to_owned(), false),
+    };
+    let expected: BTreeSet<(String, String, String, bool, bool)> = txt
         .lines()
         .map(|l| {
             let (pair, conn) = l.split_once(" : ").unwrap();
             let (src, dst) = pair.split_once(" => ").unwrap();
-            (src.to_owned(), dst.to_owned(), conn.to_owned())
+            let ((src, sh), (dst, dh)) = (unmark(src), unmark(dst));
+            (src, dst, conn.to_owned(), sh, dh)
         })
         .collect();
     assert!(!expected.is_empty());
+    assert!(expected.iter().any(|e| e.3) && expected.iter().any(|e| e.4));
 
     let out = eksguard(&["netpol", "reach", EXAMPLE, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let rows = json(&out);
-    let from_json: BTreeSet<(String, String, String)> = rows
+    let from_json: BTreeSet<(String, String, String, bool, bool)> = rows
         .as_array()
         .unwrap()
         .iter()
@@ -107,7 +122,17 @@ fn reach_json_csv_and_dot_carry_the_same_pairs() {
                     .unwrap_or_else(|| panic!("{k} missing in {r}"))
                     .to_owned()
             };
-            (s("src"), s("dst"), s("conn"))
+            let b = |k: &str| {
+                r[k].as_bool()
+                    .unwrap_or_else(|| panic!("{k} missing in {r}"))
+            };
+            (
+                s("src"),
+                s("dst"),
+                s("conn"),
+                b("src_host_network"),
+                b("dst_host_network"),
+            )
         })
         .collect();
     assert_eq!(from_json, expected);
@@ -116,9 +141,19 @@ fn reach_json_csv_and_dot_carry_the_same_pairs() {
     assert_eq!(out.status.code(), Some(0));
     let csv = stdout(&out);
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("src,dst,conn"));
+    assert_eq!(
+        lines.next(),
+        Some("src,dst,conn,src_host_network,dst_host_network")
+    );
     // Multi-protocol sets contain commas and are quoted; the example's have one protocol.
-    assert!(csv.contains("shop/web[Deployment],payments/payments-api[Deployment],TCP 8080\n"));
+    assert!(
+        csv.contains(
+            "shop/web[Deployment],payments/payments-api[Deployment],TCP 8080,false,false\n"
+        )
+    );
+    assert!(csv.contains(
+        "monitoring/node-exporter[DaemonSet],payments/ledger[StatefulSet],All Connections,true,false\n"
+    ));
     assert_eq!(lines.count(), expected.len());
 
     let out = eksguard(&["netpol", "reach", EXAMPLE, "-f", "dot"]);
@@ -127,6 +162,214 @@ fn reach_json_csv_and_dot_carry_the_same_pairs() {
     assert!(dot.starts_with("digraph"), "{dot}");
     assert!(dot.trim_end().ends_with('}'));
     assert!(dot.contains("payments/payments-api[Deployment]"));
+    assert!(dot.contains(
+        "\"monitoring/node-exporter[DaemonSet]\" [label=\"node-exporter[DaemonSet][host-network]\" color=\"darkorange\" fontcolor=\"darkorange\" style=\"dashed\"]"
+    ));
+}
+
+/// shop: `web` behind a default deny, admitting TCP 8080 from pods labelled app=agent and
+/// TCP 443 from 10.0.0.0/16; `agent` is a host-network DaemonSet labelled app=agent.
+const HOST_NETWORK_SCENARIO: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: web, image: web, ports: [{name: http, containerPort: 8080}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      hostNetwork: true
+      containers:
+        - {name: agent, image: agent, ports: [{name: metrics, containerPort: 9100}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: agent}}}]
+      ports: [{port: 8080}]
+    - from: [{ipBlock: {cidr: 10.0.0.0/16}}]
+      ports: [{port: 443}]
+"#;
+
+fn scenario(yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cluster.yaml"), yaml).unwrap();
+    dir
+}
+
+#[test]
+fn reach_marks_a_host_network_daemonset_in_every_format() {
+    let dir = scenario(HOST_NETWORK_SCENARIO);
+    let path = dir.path().to_str().unwrap();
+    let out = eksguard(&["netpol", "reach", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "\
+0.0.0.0-255.255.255.255[External] => shop/agent[DaemonSet][host-network] : All Connections
+10.0.0.0-10.0.255.255[External] => shop/web[Deployment] : TCP 443
+shop/agent[DaemonSet][host-network] => 0.0.0.0-255.255.255.255[External] : All Connections
+shop/agent[DaemonSet][host-network] => shop/web[Deployment] : All Connections
+shop/web[Deployment] => shop/agent[DaemonSet][host-network] : All Connections
+"
+    );
+    assert!(
+        stderr(&out)
+            .contains("2 workloads (1 on the host network), 5 allowed connections, 0 input errors"),
+        "{}",
+        stderr(&out)
+    );
+
+    let rows = json(&eksguard(&["netpol", "reach", path, "-f", "json"]));
+    assert_eq!(rows.as_array().unwrap().len(), 5);
+    assert_eq!(
+        rows[3],
+        serde_json::json!({"src": "shop/agent[DaemonSet]", "dst": "shop/web[Deployment]",
+            "conn": "All Connections", "src_host_network": true, "dst_host_network": false})
+    );
+
+    let csv = stdout(&eksguard(&["netpol", "reach", path, "-f", "csv"]));
+    assert_eq!(
+        csv,
+        "src,dst,conn,src_host_network,dst_host_network
+0.0.0.0-255.255.255.255[External],shop/agent[DaemonSet],All Connections,false,true
+10.0.0.0-10.0.255.255[External],shop/web[Deployment],TCP 443,false,false
+shop/agent[DaemonSet],0.0.0.0-255.255.255.255[External],All Connections,true,false
+shop/agent[DaemonSet],shop/web[Deployment],All Connections,true,false
+shop/web[Deployment],shop/agent[DaemonSet],All Connections,false,true
+"
+    );
+
+    let dot = stdout(&eksguard(&["netpol", "reach", path, "-f", "dot"]));
+    assert!(dot.contains(
+        "\"shop/agent[DaemonSet]\" [label=\"agent[DaemonSet][host-network]\" color=\"darkorange\" fontcolor=\"darkorange\" style=\"dashed\"]"
+    ), "{dot}");
+    assert_eq!(dot.matches(" -> ").count(), 5);
+}
+
+#[test]
+fn why_explains_host_network_ends() {
+    let dir = scenario(HOST_NETWORK_SCENARIO);
+    let path = dir.path().to_str().unwrap();
+    // From the DaemonSet (as `reach` prints it) to web: allowed, web's own node is exempt.
+    let out = eksguard(&[
+        "netpol",
+        "why",
+        "--from",
+        "shop/agent[DaemonSet][host-network]",
+        "--to",
+        "shop/web",
+        "--port",
+        "TCP/8080",
+        path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "shop/agent[DaemonSet][host-network] => shop/web[Deployment] on TCP/8080: ALLOWED\n\
+             egress side (shop/agent[DaemonSet]): shop/agent[DaemonSet] runs on the host network: \
+             NetworkPolicies do not select it; traffic to and from it is governed by the node's security groups\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  from its own node: always allowed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  - NetworkPolicy shop/web-in spec.ingress[0]: pod and namespace selectors never match a host-network pod\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  from other nodes allows: at least No Connections, at most TCP 443, depending on the node's address"),
+        "{text}"
+    );
+    // A node address (here in the ipBlock) is judged like any external address.
+    let out = eksguard(&[
+        "netpol", "why", "--from", "10.0.3.7", "--to", "shop/web", "--port", "TCP/443", path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = eksguard(&[
+        "netpol", "why", "--from", "10.9.3.7", "--to", "shop/web", "--port", "TCP/443", path,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
+
+#[test]
+fn reach_groups_pods_whose_owner_reference_has_no_kind() {
+    // A stripped `kubectl get pods -o yaml` dump: the owner references carry a name only.
+    let list = r#"
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web-7d9-abcde
+      namespace: shop
+      labels: {app: web}
+      ownerReferences: [{name: web-7d9, controller: true}]
+    spec: {containers: [{name: web, image: web}]}
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web-7d9-fghij
+      namespace: shop
+      labels: {app: web}
+      ownerReferences: [{name: web-7d9, controller: true}]
+    spec: {containers: [{name: web, image: web}]}
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: db-0
+      namespace: shop
+      labels: {app: db}
+      ownerReferences: [{name: db, controller: true}]
+    spec: {containers: [{name: db, image: db}]}
+"#;
+    let dir = scenario(list);
+    let out = eksguard(&["netpol", "reach", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "\
+0.0.0.0-255.255.255.255[External] => shop/db[Pod] : All Connections
+0.0.0.0-255.255.255.255[External] => shop/web-7d9[Pod] : All Connections
+shop/db[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections
+shop/db[Pod] => shop/web-7d9[Pod] : All Connections
+shop/web-7d9[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections
+shop/web-7d9[Pod] => shop/db[Pod] : All Connections
+"
+    );
+    assert!(
+        stderr(&out).contains("2 workloads (0 on the host network)"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -113,3 +113,78 @@ fn pss_check_reports_objects_it_cannot_read() {
         "{stderr}"
     );
 }
+
+/// Upstream's `check_hostNamespaces.go` lists the host namespaces in a fixed order,
+/// `hostNetwork`, `hostPID`, `hostIPC` (appended to a slice, not a sorted set); the
+/// message is the admission text verbatim.
+#[test]
+fn pss_check_lists_host_namespaces_in_upstream_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ops.yaml"),
+        "\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ops
+  labels:
+    pod-security.kubernetes.io/enforce: baseline
+    pod-security.kubernetes.io/enforce-version: v1.30
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: ops}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      hostNetwork: true
+      hostPID: true
+      hostIPC: true
+      containers:
+        - {name: agent, image: agent}
+",
+    )
+    .unwrap();
+    let out = eksguard_in(dir.path(), &["pss", "check", "ops.yaml"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "ops.yaml:9: ops/agent[DaemonSet]: admitted with a warning, its pods denied: \
+         violates PodSecurity \"baseline:v1.30\": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true)\n"
+    );
+
+    let pod = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ops}\nspec:\n  hostIPC: true\n  hostNetwork: true\n  containers:\n  - {name: c, image: x}\n";
+    let out = eksguard_in(
+        &repo_root(),
+        &[
+            "pss",
+            "check",
+            "--level",
+            "restricted",
+            "--version",
+            "v1.30",
+            "-f",
+            "json",
+            "-",
+        ],
+        Some(pod),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["forbidden"][0]["check"], "hostNamespaces");
+    assert_eq!(
+        v["forbidden"][0]["detail"],
+        "hostNetwork=true, hostIPC=true"
+    );
+    assert_eq!(
+        v["message"],
+        "violates PodSecurity \"restricted:v1.30\": \
+         host namespaces (hostNetwork=true, hostIPC=true), \
+         allowPrivilegeEscalation != false (container \"c\" must set securityContext.allowPrivilegeEscalation=false), \
+         unrestricted capabilities (container \"c\" must set securityContext.capabilities.drop=[\"ALL\"]), \
+         runAsNonRoot != true (pod or container \"c\" must set securityContext.runAsNonRoot=true), \
+         seccompProfile (pod or container \"c\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")"
+    );
+}

@@ -23,7 +23,10 @@ pub struct ReachArgs {
     /// Files, directories or `-`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// txt (np-guard netpol-analyzer lines), json, csv or dot.
+    /// txt (np-guard netpol-analyzer lines), json, csv or dot. Host-network
+    /// workloads are marked: `[host-network]` after the kind in txt, the
+    /// `src_host_network`/`dst_host_network` fields in json and csv, dashed
+    /// orange nodes in dot.
     #[arg(short, long, default_value = "txt", value_parser = parse_format)]
     format: Format,
     /// Write the result to FILE instead of stdout.
@@ -106,15 +109,12 @@ fn reach(args: ReachArgs) -> anyhow::Result<u8> {
     let mut out = super::output(args.output.as_deref())?;
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    for w in reach.not_enforced() {
-        eprintln!("not enforced: {w} uses the host network, NetworkPolicy does not apply to it");
-    }
     let failed = report_errors(&errors);
     eprintln!(
-        "{} workloads, {} allowed connections, {} not enforced, {} input errors",
-        reach.workloads().len() + reach.not_enforced().len(),
+        "{} workloads ({} on the host network), {} allowed connections, {} input errors",
+        reach.workloads().len(),
+        reach.host_network().count(),
         reach.len(),
-        reach.not_enforced().len(),
         errors.len()
     );
     Ok(if failed { exit::ERROR } else { exit::OK })

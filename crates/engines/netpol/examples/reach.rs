@@ -54,8 +54,5 @@ fn main() {
         eprintln!("warning: {w}");
     }
     let reach = cluster.reachability();
-    for w in reach.not_enforced() {
-        eprintln!("not enforced (hostNetwork): {w}");
-    }
     print!("{}", render(&reach, format));
 }

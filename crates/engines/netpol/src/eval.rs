@@ -6,7 +6,7 @@
 //! computed per class pair and expanded to workload pairs only when read.
 
 use crate::conn::ConnSet;
-use crate::ip::{IpBlock, IpRange, split_space};
+use crate::ip::{IpBlock, IpRange, covered_indices, split_space};
 use crate::model::{
     Action, Cluster, ContainerPort, NsMatch, PeerSpec, PortSpec, PortValue, Rule, Tier, WorkloadId,
 };
@@ -82,6 +82,9 @@ pub(crate) enum Target {
     Class(usize),
     Ext(usize),
     Domain(usize),
+    /// An address outside every split range (IPv6 when no ipBlock uses IPv6): only
+    /// peer-less rules match it.
+    Unlisted,
 }
 
 /// A rule with its peers pre-matched against classes, external ranges and domains.
@@ -113,6 +116,7 @@ impl CRule {
                 Target::Class(c) => p.classes.has(c),
                 Target::Ext(r) => p.ext.has(r),
                 Target::Domain(d) => p.domains.has(d),
+                Target::Unlisted => false,
             })
             .map(Some)
     }
@@ -317,10 +321,8 @@ impl<'c> Engine<'c> {
                     }
                 }
                 PeerSpec::IpBlock(b) => {
-                    for (i, r) in ext.iter().enumerate() {
-                        if b.covers(r) {
-                            cp.ext.set(i);
-                        }
+                    for i in covered_indices(ext, &b.intervals()) {
+                        cp.ext.set(i);
                     }
                 }
                 PeerSpec::Domains(ds) => {
@@ -590,24 +592,38 @@ fn intersect_cow<'a>(a: Cow<'a, ConnSet>, b: Cow<'a, ConnSet>) -> Cow<'a, ConnSe
     }
 }
 
-/// The computed reachability: allowed connections for every ordered pair of enforced
-/// workloads, from every external range to every workload, and from every workload to
-/// every external range and domain.
+/// The computed reachability: allowed connections for every ordered pair of workloads,
+/// from every external range to every workload, and from every workload to every external
+/// range and domain.
+///
+/// Host-network workloads are in it too, marked ([`Reachability::is_host_network`],
+/// [`Connection::src_host_network`]): no NetworkPolicy selects them, so everything to and
+/// from them is `All Connections` (see [`Cluster::reachability`] for why that is exact).
 #[derive(Debug, Clone)]
 pub struct Reachability {
+    /// Every workload of the cluster, in the cluster's order.
     workloads: Vec<WorkloadId>,
+    host_network: Vec<bool>,
+    host_network_ids: Vec<WorkloadId>,
     by_id: HashMap<WorkloadId, usize>,
+    /// Class of each workload; host-network workloads share the extra class `nclasses`.
     class_of: Vec<u32>,
     nclasses: usize,
+    /// `nclasses * nclasses` pod-network class pairs.
     pair: Vec<u32>,
     ext_in: Vec<IpRange>,
-    ext_in_conn: Vec<u32>,
     ext_out: Vec<IpRange>,
-    ext_out_conn: Vec<u32>,
+    /// Per class (the host-network class last): external sources, adjacent ranges that allow
+    /// the same connections merged.
+    ext_in_rows: Vec<Vec<(IpRange, u32)>>,
+    /// Per class (the host-network class last): external destinations, merged likewise.
+    ext_out_rows: Vec<Vec<(IpRange, u32)>>,
     domains: Vec<String>,
+    /// Per class (the host-network class last), per domain.
     domain_conn: Vec<u32>,
     conns: Vec<ConnSet>,
-    not_enforced: Vec<WorkloadId>,
+    /// Index of `All Connections` in `conns`.
+    all: u32,
 }
 
 /// One allowed connection (never empty, never a self-pair).
@@ -619,6 +635,10 @@ pub struct Connection<'a> {
     pub dst: PeerRef<'a>,
     /// Allowed connections.
     pub conn: &'a ConnSet,
+    /// The source is a workload on the host network (`spec.hostNetwork: true`).
+    pub src_host_network: bool,
+    /// The destination is a workload on the host network.
+    pub dst_host_network: bool,
 }
 
 /// A borrowed [`Peer`], so iterating a large matrix allocates nothing.
@@ -678,11 +698,33 @@ impl Interner {
     }
 }
 
+/// Rows of one class against the split external ranges, adjacent ranges of one family that
+/// allow the same connections merged into one (the split itself is shared by every class,
+/// so it is finer than any one class needs).
+fn merge_rows(ranges: &[IpRange], conn: impl Fn(usize) -> u32) -> Vec<(IpRange, u32)> {
+    let mut out: Vec<(IpRange, u32)> = Vec::new();
+    for (i, r) in ranges.iter().enumerate() {
+        let c = conn(i);
+        match out.last_mut() {
+            Some((last, lc))
+                if *lc == c
+                    && last.family == r.family
+                    && last.end.checked_add(1) == Some(r.start) =>
+            {
+                last.end = r.end;
+            }
+            _ => out.push((*r, c)),
+        }
+    }
+    out
+}
+
 impl Reachability {
     pub(crate) fn compute(cluster: &Cluster) -> Reachability {
         let eng = Engine::new(cluster);
         let n = eng.classes.len();
         let mut interner = Interner::new();
+        let all = interner.get(&ConnSet::all());
         let mut pair = Vec::with_capacity(n * n);
         // Rows in parallel, interned in bounded chunks so peak memory stays near the output.
         const CHUNK: usize = 64;
@@ -700,79 +742,127 @@ impl Reachability {
             }
             start = end;
         }
-        let mut ext_in_conn = Vec::with_capacity(eng.ext_in.len() * n);
-        for r in 0..eng.ext_in.len() {
-            for d in 0..n {
-                // External sources have no egress policy: only the ingress side applies.
-                let c = eng.side(Direction::Ingress, d, Target::Ext(r), Some(d));
-                ext_in_conn.push(interner.get(&c));
-            }
-        }
-        let mut ext_out_conn = Vec::with_capacity(eng.ext_out.len() * n);
-        let mut domain_conn = Vec::with_capacity(eng.domains.len() * n);
+        // External sources have no egress policy: only the destination's ingress side applies.
+        let ext_in_rows = Self::ext_rows(&eng, &mut interner, all, &eng.ext_in, |s, r| {
+            eng.side(Direction::Ingress, s, Target::Ext(r), Some(s))
+        });
+        let ext_out_rows = Self::ext_rows(&eng, &mut interner, all, &eng.ext_out, |s, r| {
+            eng.side(Direction::Egress, s, Target::Ext(r), None)
+        });
+        let mut domain_conn = Vec::with_capacity(eng.domains.len() * (n + 1));
         for s in 0..n {
-            for r in 0..eng.ext_out.len() {
-                let c = eng.side(Direction::Egress, s, Target::Ext(r), None);
-                ext_out_conn.push(interner.get(&c));
-            }
             for k in 0..eng.domains.len() {
                 let c = eng.side(Direction::Egress, s, Target::Domain(k), None);
                 domain_conn.push(interner.get(&c));
             }
         }
-        let workloads: Vec<WorkloadId> = eng
-            .enforced
-            .iter()
-            .map(|&i| cluster.workloads[i].id.clone())
-            .collect();
+        domain_conn.extend(std::iter::repeat_n(all, eng.domains.len()));
+
+        let mut class_of = vec![n as u32; cluster.workloads.len()];
+        for (pos, &wi) in eng.enforced.iter().enumerate() {
+            class_of[wi] = eng.class_of[pos] as u32;
+        }
+        let workloads: Vec<WorkloadId> = cluster.workloads.iter().map(|w| w.id.clone()).collect();
         Reachability {
             by_id: workloads
                 .iter()
                 .enumerate()
                 .map(|(i, w)| (w.clone(), i))
                 .collect(),
-            workloads,
-            class_of: eng.class_of.iter().map(|&c| c as u32).collect(),
-            nclasses: n,
-            pair,
-            ext_in: eng.ext_in.clone(),
-            ext_in_conn,
-            ext_out: eng.ext_out.clone(),
-            ext_out_conn,
-            domains: eng.domains.clone(),
-            domain_conn,
-            conns: interner.list,
-            not_enforced: cluster
+            host_network: cluster.workloads.iter().map(|w| w.host_network).collect(),
+            host_network_ids: cluster
                 .workloads
                 .iter()
                 .filter(|w| w.host_network)
                 .map(|w| w.id.clone())
                 .collect(),
+            workloads,
+            class_of,
+            nclasses: n,
+            pair,
+            ext_in: eng.ext_in.clone(),
+            ext_out: eng.ext_out.clone(),
+            ext_in_rows,
+            ext_out_rows,
+            domains: eng.domains.clone(),
+            domain_conn,
+            conns: interner.list,
+            all,
         }
     }
 
-    /// Host-network workloads: policies are not enforced on them, so they are neither
-    /// allowed nor denied and are left out of the matrix.
-    pub fn not_enforced(&self) -> &[WorkloadId] {
-        &self.not_enforced
+    /// Per class, then the host-network class (everything allowed): merged external rows.
+    fn ext_rows<'e, F>(
+        eng: &'e Engine<'_>,
+        interner: &mut Interner,
+        all: u32,
+        ranges: &[IpRange],
+        side: F,
+    ) -> Vec<Vec<(IpRange, u32)>>
+    where
+        F: Fn(usize, usize) -> Cow<'e, ConnSet> + Sync,
+    {
+        let n = eng.classes.len();
+        let mut out = Vec::with_capacity(n + 1);
+        const CHUNK: usize = 64;
+        let mut start = 0;
+        while start < n {
+            let end = (start + CHUNK).min(n);
+            let rows: Vec<Vec<Cow<'e, ConnSet>>> = (start..end)
+                .into_par_iter()
+                .map(|s| (0..ranges.len()).map(|r| side(s, r)).collect())
+                .collect();
+            for row in rows {
+                let ids: Vec<u32> = row.iter().map(|c| interner.get(c)).collect();
+                out.push(merge_rows(ranges, |r| ids[r]));
+            }
+            start = end;
+        }
+        out.push(merge_rows(ranges, |_| all));
+        out
     }
 
-    /// Workloads in the matrix.
+    /// Host-network workloads (`spec.hostNetwork: true`), in the matrix with everything
+    /// allowed to and from them.
+    pub fn host_network(&self) -> impl Iterator<Item = &WorkloadId> + '_ {
+        self.workloads
+            .iter()
+            .zip(&self.host_network)
+            .filter(|(_, h)| **h)
+            .map(|(w, _)| w)
+    }
+
+    /// The host-network workloads as a slice, for callers of the old API: before they were
+    /// in the matrix, they were listed here only. Same workloads as
+    /// [`Reachability::host_network`].
+    pub fn not_enforced(&self) -> &[WorkloadId] {
+        &self.host_network_ids
+    }
+
+    /// True if the workload is in the matrix and runs on the host network.
+    pub fn is_host_network(&self, w: &WorkloadId) -> bool {
+        self.index_of(w).is_some_and(|i| self.host_network[i])
+    }
+
+    /// Every workload, host-network ones included.
     pub fn workloads(&self) -> &[WorkloadId] {
         &self.workloads
     }
 
-    /// Number of equivalence classes the matrix was computed over.
+    /// Number of equivalence classes the matrix was computed over (pod-network workloads;
+    /// host-network ones need none).
     pub fn class_count(&self) -> usize {
         self.nclasses
     }
 
-    /// External ranges used as sources (split at ingress ipBlock boundaries).
+    /// External ranges used as sources: the address space split at the boundaries of the
+    /// address sets of the ingress ipBlocks. Rows of the output merge adjacent ones that
+    /// allow the same connections.
     pub fn external_sources(&self) -> &[IpRange] {
         &self.ext_in
     }
 
-    /// External ranges used as destinations (split at egress ipBlock boundaries).
+    /// External ranges used as destinations (split at the egress ipBlocks' set boundaries).
     pub fn external_destinations(&self) -> &[IpRange] {
         &self.ext_out
     }
@@ -781,7 +871,7 @@ impl Reachability {
         self.by_id.get(w).copied()
     }
 
-    /// Allowed connections between two workloads (`None` if either is not in the matrix).
+    /// Allowed connections between two workloads (`None` if either is not in the input).
     pub fn between(&self, src: &WorkloadId, dst: &WorkloadId) -> Option<&ConnSet> {
         let (s, d) = (self.index_of(src)?, self.index_of(dst)?);
         Some(self.pair_conn(s, d))
@@ -789,54 +879,72 @@ impl Reachability {
 
     fn pair_conn(&self, s: usize, d: usize) -> &ConnSet {
         let (cs, cd) = (self.class_of[s] as usize, self.class_of[d] as usize);
+        if cs == self.nclasses || cd == self.nclasses {
+            return &self.conns[self.all as usize];
+        }
         &self.conns[self.pair[cs * self.nclasses + cd] as usize]
+    }
+
+    fn row_at(rows: &[(IpRange, u32)], ip: std::net::IpAddr) -> Option<u32> {
+        rows.iter().find(|(r, _)| r.contains(ip)).map(|&(_, c)| c)
     }
 
     /// Allowed connections from an external address to a workload.
     pub fn from_address(&self, ip: std::net::IpAddr, dst: &WorkloadId) -> Option<&ConnSet> {
         let d = self.class_of[self.index_of(dst)?] as usize;
-        let r = self.ext_in.iter().position(|r| r.contains(ip))?;
-        Some(&self.conns[self.ext_in_conn[r * self.nclasses + d] as usize])
+        Some(&self.conns[Self::row_at(&self.ext_in_rows[d], ip)? as usize])
     }
 
     /// Allowed connections from a workload to an external address.
     pub fn to_address(&self, src: &WorkloadId, ip: std::net::IpAddr) -> Option<&ConnSet> {
         let s = self.class_of[self.index_of(src)?] as usize;
-        let r = self.ext_out.iter().position(|r| r.contains(ip))?;
-        Some(&self.conns[self.ext_out_conn[s * self.ext_out.len() + r] as usize])
+        Some(&self.conns[Self::row_at(&self.ext_out_rows[s], ip)? as usize])
     }
 
-    /// Every allowed connection (non-empty, not a self-pair), in matrix order:
-    /// workload pairs, then external sources, then external and domain destinations.
+    /// Every allowed connection (non-empty, not a self-pair), in matrix order: workload
+    /// pairs, then external sources, then external and domain destinations. External rows
+    /// are per workload, adjacent ranges that allow the same connections merged.
     pub fn connections(&self) -> impl Iterator<Item = Connection<'_>> + '_ {
         let nw = self.workloads.len();
+        let hn = &self.host_network;
         let pairs = (0..nw).flat_map(move |s| {
             (0..nw).filter(move |&d| d != s).map(move |d| Connection {
                 src: PeerRef::Workload(&self.workloads[s]),
                 dst: PeerRef::Workload(&self.workloads[d]),
                 conn: self.pair_conn(s, d),
+                src_host_network: hn[s],
+                dst_host_network: hn[d],
             })
         });
-        let ext_in = (0..self.ext_in.len()).flat_map(move |r| {
-            (0..nw).map(move |d| Connection {
-                src: PeerRef::External(&self.ext_in[r]),
-                dst: PeerRef::Workload(&self.workloads[d]),
-                conn: &self.conns
-                    [self.ext_in_conn[r * self.nclasses + self.class_of[d] as usize] as usize],
-            })
+        let ext_in = (0..nw).flat_map(move |d| {
+            self.ext_in_rows[self.class_of[d] as usize]
+                .iter()
+                .map(move |(r, c)| Connection {
+                    src: PeerRef::External(r),
+                    dst: PeerRef::Workload(&self.workloads[d]),
+                    conn: &self.conns[*c as usize],
+                    src_host_network: false,
+                    dst_host_network: hn[d],
+                })
         });
+        let nd = self.domains.len();
         let ext_out = (0..nw).flat_map(move |s| {
             let cs = self.class_of[s] as usize;
-            (0..self.ext_out.len())
-                .map(move |r| Connection {
+            self.ext_out_rows[cs]
+                .iter()
+                .map(move |(r, c)| Connection {
                     src: PeerRef::Workload(&self.workloads[s]),
-                    dst: PeerRef::External(&self.ext_out[r]),
-                    conn: &self.conns[self.ext_out_conn[cs * self.ext_out.len() + r] as usize],
+                    dst: PeerRef::External(r),
+                    conn: &self.conns[*c as usize],
+                    src_host_network: hn[s],
+                    dst_host_network: false,
                 })
-                .chain((0..self.domains.len()).map(move |k| Connection {
+                .chain((0..nd).map(move |k| Connection {
                     src: PeerRef::Workload(&self.workloads[s]),
                     dst: PeerRef::Domain(&self.domains[k]),
-                    conn: &self.conns[self.domain_conn[cs * self.domains.len() + k] as usize],
+                    conn: &self.conns[self.domain_conn[cs * nd + k] as usize],
+                    src_host_network: hn[s],
+                    dst_host_network: false,
                 }))
         });
         pairs
@@ -858,8 +966,22 @@ impl Reachability {
 
 impl Cluster {
     /// Computes allowed connections for every ordered pair of workloads and between
-    /// workloads and external ranges. Host-network workloads are listed in
-    /// [`Reachability::not_enforced`] instead.
+    /// workloads and external ranges.
+    ///
+    /// Host-network workloads (`spec.hostNetwork: true`) share the node's network namespace:
+    /// no NetworkPolicy, AdminNetworkPolicy or ClusterNetworkPolicy selects them (the VPC CNI
+    /// agent attaches its programs to pod interfaces they do not have), and pod and namespace
+    /// selectors in rules never match them, because their traffic carries the node's IP
+    /// address. So everything to and from them is allowed, with these exactness notes:
+    /// - with external addresses and other host-network workloads: no policy applies at all;
+    ///   the node's security groups govern that traffic;
+    /// - with a pod-network workload: its policies judge the node's IP address, which only
+    ///   ipBlocks (and rules without peers) match, except for a pod on its own node: a pod
+    ///   cannot block traffic with its node (Kubernetes: pods cannot block "access from their
+    ///   resident node"; the EKS VPC CNI agent admits the node IP both ways). Whether a pod of
+    ///   the host-network workload shares a node with it is not in the manifests (a DaemonSet
+    ///   normally runs on every node), so the matrix says `All Connections`, the connections
+    ///   that can happen; [`crate::explain`] shows what other nodes get.
     pub fn reachability(&self) -> Reachability {
         Reachability::compute(self)
     }

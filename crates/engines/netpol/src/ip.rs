@@ -123,30 +123,68 @@ pub struct IpBlock {
 }
 
 impl IpBlock {
-    /// True if every address of `r` is in the block. `r` must come from a split that
-    /// includes this block's boundaries, so it is either wholly in or wholly out.
+    /// The address set the block denotes, `cidr` minus every `except`, as sorted, disjoint,
+    /// non-adjacent inclusive ranges: two adjacent excepts leave one gap, not two. Excepts of
+    /// another family, or outside the CIDR, remove nothing.
+    pub fn intervals(&self) -> Vec<IpRange> {
+        let mut holes: Vec<(u128, u128)> = self
+            .except
+            .iter()
+            .filter(|e| e.family == self.cidr.family)
+            .filter(|e| e.end >= self.cidr.start && e.start <= self.cidr.end)
+            .map(|e| (e.start.max(self.cidr.start), e.end.min(self.cidr.end)))
+            .collect();
+        holes.sort_unstable();
+        let mut out = Vec::new();
+        // `cur` is the first address not yet decided; None once past the end of the space.
+        let mut cur = Some(self.cidr.start);
+        for (s, e) in holes {
+            let Some(c) = cur else { break };
+            if s > c {
+                out.push(IpRange {
+                    family: self.cidr.family,
+                    start: c,
+                    end: s - 1,
+                });
+            }
+            if e >= c {
+                cur = e.checked_add(1).filter(|&n| n <= self.cidr.end);
+            }
+        }
+        if let Some(c) = cur {
+            out.push(IpRange {
+                family: self.cidr.family,
+                start: c,
+                end: self.cidr.end,
+            });
+        }
+        out
+    }
+
+    /// True if every address of `r` is in the block. `r` must come from [`split_space`]
+    /// over a set of blocks including this one, so it is either wholly in or wholly out.
+    #[cfg(test)]
     pub fn covers(&self, r: &IpRange) -> bool {
-        r.within(&self.cidr) && !self.except.iter().any(|e| r.within(e) || e.within(r))
+        self.intervals().iter().any(|i| r.within(i))
     }
 }
 
-/// Splits the address space at every boundary of the given blocks. IPv4 is always
-/// present (pods talk IPv4 on EKS by default); IPv6 only when a block uses it.
+/// Splits the address space at the boundaries of the address sets the blocks denote
+/// ([`IpBlock::intervals`]: each `cidr` minus its `except`s), not at every `cidr` and
+/// `except` boundary, so two adjacent excepts of one block leave one range. Every range of
+/// the result is wholly inside or wholly outside each block. IPv4 is always present (pods
+/// talk IPv4 on EKS by default); IPv6 only when a block uses it. Ranges are sorted (IPv4
+/// first) and, within a family, contiguous.
 pub fn split_space(blocks: &[&IpBlock]) -> Vec<IpRange> {
+    let sets: Vec<Vec<IpRange>> = blocks.iter().map(|b| b.intervals()).collect();
     let mut out = Vec::new();
     for fam in [Family::V4, Family::V6] {
         let mut cuts: Vec<u128> = Vec::new();
-        let mut seen = false;
-        for b in blocks {
-            for r in std::iter::once(&b.cidr).chain(b.except.iter()) {
-                if r.family != fam {
-                    continue;
-                }
-                seen = true;
-                cuts.push(r.start);
-                if r.end < fam.max() {
-                    cuts.push(r.end + 1);
-                }
+        let seen = blocks.iter().any(|b| b.cidr.family == fam);
+        for r in sets.iter().flatten().filter(|r| r.family == fam) {
+            cuts.push(r.start);
+            if r.end < fam.max() {
+                cuts.push(r.end + 1);
             }
         }
         if fam == Family::V6 && !seen {
@@ -165,6 +203,22 @@ pub fn split_space(blocks: &[&IpBlock]) -> Vec<IpRange> {
                 start: s,
                 end: e,
             });
+        }
+    }
+    out
+}
+
+/// Indices of the ranges of `split` (sorted by family and start, as [`split_space`] returns
+/// them) that lie inside `set` (sorted disjoint ranges, as [`IpBlock::intervals`] returns).
+pub(crate) fn covered_indices(split: &[IpRange], set: &[IpRange]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for iv in set {
+        let first = split.partition_point(|r| (r.family, r.start) < (iv.family, iv.start));
+        for (i, r) in split.iter().enumerate().skip(first) {
+            if !r.within(iv) {
+                break;
+            }
+            out.push(i);
         }
     }
     out
@@ -206,5 +260,81 @@ mod tests {
         );
         let covered: Vec<bool> = split_space(&[&b]).iter().map(|r| b.covers(r)).collect();
         assert_eq!(covered, [false, true, false, true, false]);
+    }
+
+    fn block(cidr: &str, except: &[&str]) -> IpBlock {
+        IpBlock {
+            cidr: IpRange::parse_cidr(cidr).unwrap(),
+            except: except
+                .iter()
+                .map(|e| IpRange::parse_cidr(e).unwrap())
+                .collect(),
+        }
+    }
+
+    fn strings(v: &[IpRange]) -> Vec<String> {
+        v.iter().map(|r| r.to_string()).collect()
+    }
+
+    #[test]
+    fn adjacent_excepts_of_one_block_leave_one_range() {
+        // 10.0.0.0/9 and 10.128.0.0/9 together are 10.0.0.0/8: one hole, one range.
+        let b = block("0.0.0.0/0", &["10.0.0.0/9", "10.128.0.0/9"]);
+        assert_eq!(
+            strings(&b.intervals()),
+            ["0.0.0.0-9.255.255.255", "11.0.0.0-255.255.255.255"]
+        );
+        assert_eq!(
+            strings(&split_space(&[&b])),
+            [
+                "0.0.0.0-9.255.255.255",
+                "10.0.0.0-10.255.255.255",
+                "11.0.0.0-255.255.255.255"
+            ]
+        );
+    }
+
+    #[test]
+    fn intervals_handle_nested_and_foreign_excepts_and_the_top_of_the_space() {
+        let b = block(
+            "10.0.0.0/8",
+            &["10.1.0.0/16", "10.1.2.0/24", "192.168.0.0/16"],
+        );
+        assert_eq!(
+            strings(&b.intervals()),
+            ["10.0.0.0-10.0.255.255", "10.2.0.0-10.255.255.255"]
+        );
+        assert!(block("10.0.0.0/8", &["10.0.0.0/8"]).intervals().is_empty());
+        let v6 = block("::/0", &["ffff::/16"]);
+        assert_eq!(
+            strings(&v6.intervals()),
+            ["::-fffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]
+        );
+        assert_eq!(
+            strings(&block("::/0", &[]).intervals()),
+            ["::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]
+        );
+    }
+
+    #[test]
+    fn overlapping_blocks_split_at_their_set_boundaries_only() {
+        let a = block("10.0.0.0/8", &["10.1.0.0/16", "10.2.0.0/16"]);
+        let b = block("10.0.0.0/16", &[]);
+        let split = split_space(&[&a, &b]);
+        assert_eq!(
+            strings(&split),
+            [
+                "0.0.0.0-9.255.255.255",
+                "10.0.0.0-10.0.255.255",
+                "10.1.0.0-10.2.255.255",
+                "10.3.0.0-10.255.255.255",
+                "11.0.0.0-255.255.255.255"
+            ]
+        );
+        assert_eq!(covered_indices(&split, &a.intervals()), [1, 3]);
+        assert_eq!(covered_indices(&split, &b.intervals()), [1]);
+        for (i, r) in split.iter().enumerate() {
+            assert_eq!(a.covers(r), [1, 3].contains(&i), "{r}");
+        }
     }
 }

@@ -31,9 +31,10 @@
 //! The API in one place:
 //! - Input: [`Cluster::from_objects`] → ([`Cluster`], [`Warning`]s).
 //! - Matrix: [`Cluster::reachability`] → [`Reachability`] ([`Reachability::connections`],
-//!   [`Reachability::between`], [`Reachability::not_enforced`], ...), computed over
+//!   [`Reachability::between`], [`Reachability::host_network`], ...), computed over
 //!   equivalence classes of workloads (same namespace, labels and ports), so memory
-//!   follows the number of distinct workloads, not pods.
+//!   follows the number of distinct workloads, not pods. Host-network workloads are in it,
+//!   marked, with everything allowed to and from them (see [`Cluster::reachability`]).
 //! - Outputs: [`to_txt`], [`to_json`], [`to_csv`], [`to_dot`] (or [`render`] with a [`Format`]).
 //! - `why`: [`explain`] → [`Explanation`] (implements `Display`), arguments parsed by
 //!   [`Endpoint::parse`] and [`parse_port`], errors as [`Error`].
@@ -55,9 +56,10 @@ pub use conn::{ConnSet, MAX_PORT, MIN_PORT, Protocol};
 pub use error::Error;
 pub use eval::{Connection, Direction, Peer, PeerRef, Reachability};
 pub use explain::{
-    Endpoint, Explanation, Miss, RuleVerdict, Side, SideStatus, TierVerdict, explain, parse_port,
+    Endpoint, Explanation, Miss, OtherNode, RuleVerdict, Side, SideStatus, TierVerdict, explain,
+    parse_port,
 };
-pub use format::{Format, render, to_csv, to_dot, to_json, to_txt};
+pub use format::{Format, HOST_NETWORK_MARK, render, to_csv, to_dot, to_json, to_txt};
 pub use ip::{Family, IpRange};
 pub use model::{
     Action, Cluster, ContainerPort, EksFacts, NAMESPACE_NAME_LABEL, Namespace, PolicyId,

@@ -398,7 +398,8 @@ struct RawWorkload {
     labels: Labels,
     ports: Vec<ContainerPort>,
     host_network: bool,
-    owner: Option<(String, String)>,
+    /// The controlling (or first) owner reference: `kind` (None if absent or empty) and name.
+    owner: Option<(Option<String>, String)>,
     has_owner_refs: bool,
 }
 
@@ -598,10 +599,12 @@ impl Builder {
                 .iter()
                 .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
                 .or_else(|| r.first())?;
-            Some((
-                pick.get("kind")?.as_str()?.to_string(),
-                pick.get("name")?.as_str()?.to_string(),
-            ))
+            let name = pick.get("name")?.as_str().filter(|n| !n.is_empty())?;
+            let kind = pick
+                .get("kind")
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty());
+            Some((kind.map(str::to_string), name.to_string()))
         });
         self.raw_workloads.push(RawWorkload {
             index,
@@ -1151,29 +1154,47 @@ impl Builder {
             .enumerate()
             .map(|(i, w)| (key_of(w), i))
             .collect();
+        // Owner references without a `kind` (hand-written or stripped dumps) are resolved by
+        // name when exactly one workload object of the namespace carries it.
+        let mut by_name: HashMap<(&str, &str), Option<usize>> = HashMap::new();
+        for (i, w) in self.raw_workloads.iter().enumerate() {
+            by_name
+                .entry((w.namespace.as_str(), w.name.as_str()))
+                .and_modify(|e| *e = None)
+                .or_insert(Some(i));
+        }
         let mut tops: BTreeMap<(String, String, WorkloadKind), Workload> = BTreeMap::new();
         for i in 0..self.raw_workloads.len() {
             let mut cur = i;
             for _ in 0..8 {
                 let w = &self.raw_workloads[cur];
-                let next = w
-                    .owner
-                    .as_ref()
-                    .and_then(|(k, n)| index.get(&(w.namespace.clone(), k.clone(), n.clone())));
+                let next = match &w.owner {
+                    Some((Some(k), n)) => index
+                        .get(&(w.namespace.clone(), k.clone(), n.clone()))
+                        .copied(),
+                    Some((None, n)) => by_name
+                        .get(&(w.namespace.as_str(), n.as_str()))
+                        .copied()
+                        .flatten(),
+                    None => None,
+                };
                 match next {
-                    Some(&n) if n != cur => cur = n,
+                    Some(n) if n != cur => cur = n,
                     _ => break,
                 }
             }
             let top = &self.raw_workloads[cur];
             // A pod whose owner is not in the input (e.g. a `kubectl get pods` dump) is
             // grouped under its owner reference, as np-guard's netpol-analyzer does, so
-            // replicas collapse into one workload instead of one line per pod.
+            // replicas collapse into one workload instead of one line per pod. An owner
+            // reference without a kind groups by name; the kind shown is then `Pod`, as
+            // netpol-analyzer shows it (`ns/owner[Pod]`).
             let (name, kind) = match (&top.owner, top.kind) {
-                (Some((k, n)), WorkloadKind::Pod) => match WorkloadKind::parse(k) {
+                (Some((Some(k), n)), WorkloadKind::Pod) => match WorkloadKind::parse(k) {
                     Some(k) => (n.clone(), k),
                     None => (top.name.clone(), top.kind),
                 },
+                (Some((None, n)), WorkloadKind::Pod) => (n.clone(), WorkloadKind::Pod),
                 _ => (top.name.clone(), top.kind),
             };
             let key = (top.namespace.clone(), name.clone(), kind);

@@ -201,8 +201,10 @@ fn agrees_with_netpol_analyzer_on_acs_security_demos() {
 
 /// ipBlock splitting checked against netpol-analyzer's expected output for
 /// `ipblockstest` (upstream `test_outputs/connlist/ipblockstest_connlist_output.txt`),
-/// on a workload that is not host-network (host-network ones are reported as not
-/// enforced here, unlike netpol-analyzer).
+/// on a workload that is not host-network (netpol-analyzer judges host-network pods by
+/// their labels; here nothing selects them and everything to and from them is allowed)
+/// and whose adjacent ranges all differ (netpol-analyzer lists every range of its split
+/// for every workload; here adjacent ranges that allow the same are merged per row).
 #[test]
 fn agrees_with_netpol_analyzer_on_ipblock_splits() {
     let Some(txt) = txt_of("ipblockstest") else {
@@ -223,4 +225,22 @@ fn agrees_with_netpol_analyzer_on_ipblock_splits() {
     .map(|r| format!("{r}[External] => {w} : UDP 53"))
     .collect();
     assert_eq!(got, expected);
+}
+
+/// Pods whose owner reference has a name but no kind are one workload, `ns/owner[Pod]`, as
+/// in netpol-analyzer's expected output for this test (upstream
+/// `test_outputs/connlist/example_pods_w_same_owner_and_labels_gap_no_policy_connlist_output.txt`,
+/// which predates the `[External]` suffix).
+#[test]
+fn agrees_with_netpol_analyzer_on_owners_without_kind() {
+    let Some(txt) = txt_of("example_pods_w_same_owner_and_labels_gap_no_policy") else {
+        return;
+    };
+    assert_eq!(
+        txt,
+        "\
+0.0.0.0-255.255.255.255[External] => default/internal-security[Pod] : All Connections
+default/internal-security[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections
+"
+    );
 }

@@ -421,15 +421,174 @@ fn metadata_name_label_on_every_namespace_including_synthesized() {
 }
 
 #[test]
-fn host_network_workloads_are_not_enforced() {
+fn host_network_workloads_are_in_the_matrix_with_everything_allowed() {
+    // A default deny in both directions selects `agent` by its labels, but agent runs on the
+    // host network: no NetworkPolicy applies to it, and the pods' own policies cannot block
+    // their node (on which a pod of the host-network workload may run).
     let mut objs = two_apps();
-    let mut hn = deploy("a", "agent", json!({"app": "agent"}), &[]);
+    let mut hn = deploy(
+        "a",
+        "agent",
+        json!({"app": "agent"}),
+        &[("metrics", 9100, "TCP")],
+    );
     hn["spec"]["template"]["spec"]["hostNetwork"] = json!(true);
     objs.push(hn);
-    objs.push(netpol("a", "p", json!({"podSelector": {}, "ingress": []})));
+    objs.push(netpol(
+        "a",
+        "deny-all",
+        json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+    ));
     let r = build(&objs).reachability();
-    assert_eq!(r.not_enforced(), &[dep("a", "agent")]);
-    assert!(r.between(&dep("a", "agent"), &dep("a", "web")).is_none());
+    let agent = dep("a", "agent");
+    assert!(r.is_host_network(&agent));
+    assert!(!r.is_host_network(&dep("a", "web")));
+    assert_eq!(r.host_network().collect::<Vec<_>>(), [&agent]);
+    assert_eq!(r.workloads().len(), 4);
+    for other in [dep("a", "web"), dep("a", "db"), dep("b", "client")] {
+        assert!(r.between(&agent, &other).expect("pair").is_all(), "{other}");
+        assert!(r.between(&other, &agent).expect("pair").is_all(), "{other}");
+    }
+    assert!(
+        r.from_address(ip("8.8.8.8"), &agent)
+            .expect("range")
+            .is_all()
+    );
+    assert!(r.to_address(&agent, ip("8.8.8.8")).expect("range").is_all());
+    // The pod-network workloads stay denied among themselves.
+    assert!(
+        r.between(&dep("b", "client"), &dep("a", "web"))
+            .expect("pair")
+            .is_empty()
+    );
+    let txt = eksguard_netpol::to_txt(&r);
+    assert!(
+        txt.contains("a/agent[Deployment][host-network] => a/web[Deployment] : All Connections\n")
+    );
+    assert!(txt.contains(
+        "0.0.0.0-255.255.255.255[External] => a/agent[Deployment][host-network] : All Connections\n"
+    ));
+}
+
+#[test]
+fn adjacent_excepts_of_one_block_make_one_range() {
+    // 10.0.0.0/9 and 10.128.0.0/9 are one hole, 10.0.0.0/8, in the block's address set.
+    let mut objs = two_apps();
+    objs.push(netpol(
+        "a",
+        "p",
+        json!({"podSelector": {"matchLabels": {"app": "web"}},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/9", "10.128.0.0/9"]}}]}]}),
+    ));
+    let r = build(&objs).reachability();
+    let ranges: Vec<String> = r.external_sources().iter().map(|x| x.to_string()).collect();
+    assert_eq!(
+        ranges,
+        [
+            "0.0.0.0-9.255.255.255",
+            "10.0.0.0-10.255.255.255",
+            "11.0.0.0-255.255.255.255"
+        ]
+    );
+    let txt = eksguard_netpol::to_txt(&r);
+    let from_outside: Vec<&str> = txt
+        .lines()
+        .filter(|l| l.contains("[External] =>"))
+        .collect();
+    assert_eq!(
+        from_outside,
+        [
+            "0.0.0.0-255.255.255.255[External] => a/db[Deployment] : All Connections",
+            "0.0.0.0-255.255.255.255[External] => b/client[Deployment] : All Connections",
+            "0.0.0.0-9.255.255.255[External] => a/web[Deployment] : All Connections",
+            "11.0.0.0-255.255.255.255[External] => a/web[Deployment] : All Connections",
+        ]
+    );
+}
+
+#[test]
+fn overlapping_blocks_of_different_policies_merge_per_workload() {
+    // web admits TCP 443 from 10.0.0.0/8 (p1) and from 10.0.0.0/16 (p2): the split is at
+    // 10.1.0.0, which db's policy needs, but web's rows do not differ there.
+    let mut objs = two_apps();
+    objs.push(netpol(
+        "a",
+        "p1",
+        json!({"podSelector": {"matchLabels": {"app": "web"}},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}], "ports": [{"port": 443}]}]}),
+    ));
+    objs.push(netpol(
+        "a",
+        "p2",
+        json!({"podSelector": {"matchLabels": {"app": "web"}},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"port": 443}]}]}),
+    ));
+    objs.push(netpol(
+        "a",
+        "p3",
+        json!({"podSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}]}]}),
+    ));
+    let r = build(&objs).reachability();
+    let ranges: Vec<String> = r.external_sources().iter().map(|x| x.to_string()).collect();
+    assert_eq!(
+        ranges,
+        [
+            "0.0.0.0-9.255.255.255",
+            "10.0.0.0-10.0.255.255",
+            "10.1.0.0-10.255.255.255",
+            "11.0.0.0-255.255.255.255"
+        ]
+    );
+    let txt = eksguard_netpol::to_txt(&r);
+    let into_a: Vec<&str> = txt
+        .lines()
+        .filter(|l| l.contains("[External] => a/"))
+        .collect();
+    assert_eq!(
+        into_a,
+        [
+            "10.0.0.0-10.0.255.255[External] => a/db[Deployment] : All Connections",
+            "10.0.0.0-10.255.255.255[External] => a/web[Deployment] : TCP 443",
+        ]
+    );
+    assert_eq!(
+        r.from_address(ip("10.200.0.1"), &dep("a", "web")),
+        Some(&ConnSet::port(Protocol::Tcp, 443))
+    );
+    assert!(
+        r.from_address(ip("10.200.0.1"), &dep("a", "db"))
+            .expect("range")
+            .is_empty()
+    );
+}
+
+#[test]
+fn owner_references_without_kind_group_pods_by_owner_name() {
+    let pod = |name: &str, owner: serde_json::Value| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "a",
+            "labels": {"app": "x"}, "ownerReferences": [owner]}, "spec": {"containers": []}})
+    };
+    let objs = [
+        // No kind and no such object in the input: grouped under the name, shown as [Pod]
+        // (netpol-analyzer shows a kindless owner so).
+        pod("web-7d9-a", json!({"name": "web-7d9", "controller": true})),
+        pod("web-7d9-b", json!({"name": "web-7d9", "controller": true})),
+        pod(
+            "web-7d9-c",
+            json!({"name": "web-7d9", "kind": "", "controller": true}),
+        ),
+        // No kind, but exactly one workload object of that name: resolved to it.
+        deploy("a", "api", json!({"app": "api"}), &[]),
+        pod("api-1", json!({"name": "api", "controller": true})),
+    ];
+    let c = build(&objs);
+    let names: Vec<String> = c.workloads().iter().map(|w| w.id.to_string()).collect();
+    assert_eq!(names, ["a/api[Deployment]", "a/web-7d9[Pod]"]);
+    let web = c.workload("a", "web-7d9", None).expect("grouped");
+    assert_eq!(web.pod_objects, 3);
+    assert!(!web.standalone);
+    assert_eq!(c.workload("a", "api", None).expect("api").pod_objects, 1);
 }
 
 #[test]

@@ -196,11 +196,12 @@ pub(crate) fn host_namespaces_1_0(
     _: &ObjectMeta,
     spec: &PodSpec,
 ) -> Option<Violation> {
-    // Listed in sorted order, as sets.String.List() yields them.
+    // In upstream's order (appended one after the other, not a sorted set): hostNetwork,
+    // hostPID, hostIPC.
     let set: Vec<&str> = [
-        (spec.host_ipc, "hostIPC=true"),
         (spec.host_network, "hostNetwork=true"),
         (spec.host_pid, "hostPID=true"),
+        (spec.host_ipc, "hostIPC=true"),
     ]
     .into_iter()
     .filter(|(on, _)| *on == Some(true))

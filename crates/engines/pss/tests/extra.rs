@@ -89,12 +89,43 @@ fn message_lists_baseline_before_restricted_and_sorts_sets() {
     let e = eval(lv, pod);
     assert_eq!(
         e.forbidden_detail(),
-        // hostNamespaces: set, sorted. hostPort: ports sorted as strings ("10" < "9").
+        // hostNamespaces: upstream's fixed order. hostPort: ports sorted as strings ("10" < "9").
         // capabilities: sorted and deduplicated.
         "host namespaces (hostNetwork=true, hostPID=true), \
          hostPort (container \"app\" uses hostPorts 10, 9), \
          unrestricted capabilities (container \"init\" must not include \"NET_RAW\", \"SYS_ADMIN\" in securityContext.capabilities.add), \
          runAsUser=0 (container \"app\" must not set runAsUser=0)"
+    );
+}
+
+/// `check_hostNamespaces.go` appends `hostNetwork=true`, `hostPID=true`, `hostIPC=true` in
+/// that order to a plain slice (not a sorted set) and joins them with ", ".
+#[test]
+fn host_namespaces_are_listed_in_upstream_order() {
+    let mut pod = restricted_pod();
+    pod["metadata"]["name"] = json!("agent");
+    pod["spec"]["hostIPC"] = json!(true);
+    pod["spec"]["hostPID"] = json!(true);
+    pod["spec"]["hostNetwork"] = json!(true);
+    let lv = lv(Level::Baseline, "v1.30");
+    let e = eval(lv, pod.clone());
+    assert_eq!(
+        e.message(&lv),
+        "violates PodSecurity \"baseline:v1.30\": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true)"
+    );
+    // Two of three keep the same relative order.
+    pod["spec"]["hostPID"] = json!(false);
+    let e = eval(lv, pod.clone());
+    assert_eq!(
+        e.forbidden_detail(),
+        "host namespaces (hostNetwork=true, hostIPC=true)"
+    );
+    pod["spec"]["hostNetwork"] = json!(false);
+    pod["spec"]["hostPID"] = json!(true);
+    let e = eval(lv, pod);
+    assert_eq!(
+        e.forbidden_detail(),
+        "host namespaces (hostPID=true, hostIPC=true)"
     );
 }
 
