@@ -152,7 +152,53 @@ fn sarif_validates_against_the_official_schema() {
             rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
             "IAM-005"
         );
+        // Framework requirements as rule tags; fingerprints as in JSON.
+        let net001 = rules.iter().find(|r| r["id"] == "NET-001").unwrap();
+        let tags: Vec<&str> = net001["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(tags.contains(&"cis-eks-1.8:5.4.2"), "{tags:?}");
+        assert!(tags.contains(&"aws-default"), "{tags:?}");
+        let fp = result["partialFingerprints"]["eksguard/v2"]
+            .as_str()
+            .unwrap();
+        assert_eq!(fp.len(), 16);
     }
+    // The fingerprint of a finding is stable across runs and equals the
+    // JSON report's.
+    let a = json(&eksguard(&[
+        "scan",
+        "examples/insecure-cluster",
+        "--format",
+        "sarif",
+    ]));
+    let j = json(&eksguard(&[
+        "scan",
+        "examples/insecure-cluster",
+        "--format",
+        "json",
+    ]));
+    let sarif_prints: std::collections::BTreeSet<&str> = a["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"]["eksguard/v2"].as_str().unwrap())
+        .collect();
+    let json_prints: std::collections::BTreeSet<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(j["suppressed"].as_array().unwrap())
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(sarif_prints, json_prints);
+    assert_eq!(
+        sarif_prints.len(),
+        j["summary"]["findings"].as_u64().unwrap() as usize
+    );
 }
 
 #[test]
@@ -496,7 +542,17 @@ fn kustomization_directories_are_rendered_or_explained() {
             .find(|f| f["control"] == "IAM-005")
             .expect("rendered pod scanned");
         assert_eq!(f["object"]["namespace"], "rendered");
-        assert_eq!(f["location"]["file"], "kustomize:app");
+        // The field is as written in pod.yaml: the finding points there.
+        assert_eq!(
+            f["location"],
+            serde_json::json!({"file": "app/pod.yaml", "line": 5, "column": 3})
+        );
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("(rendered by kustomize:app)")
+        );
     } else {
         assert_eq!(out.status.code(), Some(2));
         assert!(

@@ -236,11 +236,6 @@ impl Snapshot {
 
 /// Compares `old` with `new`. Lists are in the new (or old) report's order.
 pub fn compare(old: &Snapshot, new: &Snapshot) -> Comparison {
-    let old_prints: HashSet<&str> = old
-        .findings
-        .iter()
-        .map(|e| e.fingerprint.as_str())
-        .collect();
     let new_prints: HashSet<&str> = new
         .findings
         .iter()
@@ -282,7 +277,6 @@ pub fn compare(old: &Snapshot, new: &Snapshot) -> Comparison {
         .filter(|e| !new_prints.contains(e.fingerprint.as_str()))
         .cloned()
         .collect();
-    let _ = old_prints;
     for (key, to) in &new.results {
         if let Some(from) = old.results.get(key)
             && from != to
@@ -320,14 +314,18 @@ mod tests {
 
     #[test]
     fn new_fixed_changed_and_unchanged() {
-        let mut old = Snapshot::default();
-        old.findings = vec![entry("a", Severity::High), entry("b", Severity::Low)];
+        let mut old = Snapshot {
+            findings: vec![entry("a", Severity::High), entry("b", Severity::Low)],
+            ..Default::default()
+        };
         old.results
             .insert(("NET-001".into(), "c".into()), "not_checked".into());
         old.results
             .insert(("IAM-005".into(), "x".into()), "pass".into());
-        let mut new = Snapshot::default();
-        new.findings = vec![entry("a", Severity::Critical), entry("c", Severity::Medium)];
+        let mut new = Snapshot {
+            findings: vec![entry("a", Severity::Critical), entry("c", Severity::Medium)],
+            ..Default::default()
+        };
         new.results
             .insert(("NET-001".into(), "c".into()), "pass".into());
         new.results
