@@ -550,7 +550,7 @@ fn html_report_of_the_example_cluster_is_complete_and_self_contained() {
         rest = &rest[end..];
     }
     outside_docs.push_str(rest);
-    for secret in ["wJalrXUtnFEMI", "AKIAIOSFODNN7EXAMPLE"] {
+    for secret in ["9NNlk3+IyfmnI", "AKIAYDEDIOTF1EZHFNBX"] {
         assert!(!outside_docs.contains(secret), "{secret}");
     }
 }

@@ -206,8 +206,8 @@ async fn forbidden_resource_is_an_input_error_and_the_rest_is_scanned() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_show_key_names_only_and_their_list_permission_is_optional() {
-    const KEY_ID: &str = "AKIAZ7Q2EXAMPLE4D3JW";
-    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+    const KEY_ID: &str = "AKIAZ7Q2R8W1N4D3JWK0";
+    const SECRET: &str = "u8Xq2+Lm0fRk9TzWv/3NbYc7HsGdPe1JaQo4iKtE";
     let api = example_cluster().await;
     use std::fmt::Write;
     let b64 = |s: &str| {

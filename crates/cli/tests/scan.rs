@@ -98,10 +98,10 @@ fn reports_never_contain_secret_values() {
         let out = eksguard(&["scan", "examples/insecure-cluster", "--format", format]);
         let text = String::from_utf8_lossy(&out.stdout);
         for secret in [
-            "wJalrXUtnFEMI",
-            "je7MtGbClwBF",
-            "AKIAIOSFODNN7EXAMPLE",
-            "AKIAI44QH8DHBEXAMPLE",
+            "9NNlk3+IyfmnIY5JoTSRE4",
+            "q90PCohjp11O1Fam2Sjp",
+            "AKIAYDEDIOTF1EZHFNBX",
+            "AKIAMOBKJBQ1KKZFFWMB",
         ] {
             assert!(!text.contains(secret), "{format} output leaks {secret}");
         }

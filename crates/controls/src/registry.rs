@@ -10,6 +10,7 @@ static ALL: &[&dyn Control] = &[
     &identity::service_account_token_automount::ServiceAccountTokenAutomount,
     &identity::default_service_account::DefaultServiceAccount,
     &identity::host_network::HostNetwork,
+    &identity::aws_credential_placeholder::AwsCredentialPlaceholder,
     &identity::cluster_admin_binding::ClusterAdminBinding,
     &identity::rbac_wildcard::RbacWildcard,
     &identity::rbac_secrets_cluster_wide::RbacSecretsClusterWide,
@@ -43,6 +44,7 @@ static ALL: &[&dyn Control] = &[
     &aws::net_public_cidrs_open::PublicCidrsOpen,
     &aws::net_private_access_disabled::PrivateAccessDisabled,
     &aws::net_sg_ingress_anywhere::SgIngressAnywhere,
+    &aws::net_nodegroup_ssh_open::NodegroupSshOpen,
     &aws::log_audit_disabled::AuditLogDisabled,
     &aws::log_authenticator_disabled::AuthenticatorLogDisabled,
     &aws::log_control_plane_disabled::ControlPlaneLogDisabled,
@@ -60,10 +62,14 @@ static ALL: &[&dyn Control] = &[
     &aws::auto_deletion_protection::DeletionProtectionOff,
     &aws::auto_mode_nodes_managed::AutoModeNodesManaged,
     &aws::netpol_default_allow::NetpolDefaultAllow,
+    &aws::netpol_vpc_cni_addon_enforcement::VpcCniAddonEnforcement,
     &aws::acc_config_map_auth::ConfigMapAuth,
     &aws::acc_aws_auth_masters::AwsAuthMasters,
     &aws::acc_cluster_admin_entries::ClusterAdminEntries,
     &aws::acc_bootstrap_admin::BootstrapAdmin,
+    // Managed node groups (issue #13).
+    &aws::iam_nodegroup_imdsv1::NodegroupImdsv1,
+    &aws::iam_nodegroup_imds_hop_limit::NodegroupImdsHopLimit,
     // Identity: IRSA / Pod Identity (issue #6).
     &identity_aws::irsa_sub_missing::IrsaSubMissing,
     &identity_aws::irsa_sub_cluster_wildcard::IrsaSubClusterWildcard,
@@ -82,6 +88,12 @@ static ALL: &[&dyn Control] = &[
     &identity_aws::aws_client_on_node_role::AwsClientOnNodeRole,
     &identity_aws::blast_critical::BlastCritical,
     &identity_aws::blast_escalation::BlastEscalation,
+    // Attack paths across layers (issue #15).
+    &crate::rules::paths::path_aws_admin::PathAwsAdmin,
+    &crate::rules::paths::path_aws_data::PathAwsData,
+    &crate::rules::paths::path_cluster_admin::PathClusterAdmin,
+    &crate::rules::paths::path_cluster_secrets::PathClusterSecrets,
+    &crate::rules::paths::path_node_takeover::PathNodeTakeover,
 ];
 
 /// Every control.

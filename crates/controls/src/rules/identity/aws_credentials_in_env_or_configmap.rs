@@ -1,15 +1,28 @@
-use crate::util::secrets::scan_pair;
+use crate::util::secrets::{configmap_literals, env_literals, scan_pair};
 use crate::{Context, Control, ControlMeta, Sink, control};
-use eksguard_core::{JsonPath, Object};
-use serde_json::Value;
+use eksguard_core::Object;
 
 control! {
     /// ## What it checks
-    /// Literal AWS credentials in container environment variables (`env[].value`)
-    /// and in ConfigMap `data`: access key IDs (`AKIA…`, `ASIA…`), values of
-    /// `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` and friends, and
-    /// `~/.aws/credentials` files stored as one value. Values pulled from
-    /// Secrets (`valueFrom`) and `$(VAR)` references are not flagged.
+    /// Literal AWS credentials in container environment variables (`env[].value`,
+    /// init and ephemeral containers too) and in ConfigMap `data` (which
+    /// `envFrom` and volumes hand to pods). The value is judged, not the name:
+    ///
+    /// - access key IDs anywhere in a value: `AKIA` or `ASIA` and 16
+    ///   upper-case letters or digits, as a whole word;
+    /// - under a credential name (`AWS_SECRET_ACCESS_KEY`, `aws_session_token`,
+    ///   `secretAccessKey`, …), directly or as a line of a
+    ///   `~/.aws/credentials` file, env file or script stored as one value:
+    ///   a secret access key (exactly 40 characters of `A-Za-z0-9/+`, with
+    ///   upper- and lower-case letters, a digit, `/` or `+`, at least 16
+    ///   distinct characters, no run of six, no word such as `example` or
+    ///   `changeme`) or a session token (100 or more characters of base64).
+    ///
+    /// Values that cannot be keys (`secret`, `changeme`, `<key>`, AWS's
+    /// documentation examples containing `EXAMPLE`, anything shorter or
+    /// differently shaped) are IAM-006, low. Values pulled from Secrets
+    /// (`valueFrom`), empty values and references (`$(VAR)`, `${VAR}`,
+    /// `{{ … }}`) are not flagged.
     ///
     /// ## Why it matters
     /// Long-lived IAM user keys never expire and are readable by anyone who
@@ -22,9 +35,9 @@ control! {
     /// ```yaml
     /// env:
     ///   - name: AWS_ACCESS_KEY_ID
-    ///     value: AKIA0123456789ABCDEF   # an IAM user access key ID
+    ///     value: AKIA…                  # AKIA + 16 characters: an IAM user key
     ///   - name: AWS_SECRET_ACCESS_KEY
-    ///     value: "<40-character secret access key>"
+    ///     value: …                      # 40 random characters
     /// ```
     ///
     /// ## Fix
@@ -69,53 +82,20 @@ impl Control for AwsCredentialsInEnvOrConfigMap {
     }
 
     fn check_object(&self, obj: &Object, _ctx: &Context, out: &mut Sink) {
-        if obj.is("", "ConfigMap") {
-            let Some(data) = obj.raw.get("data").and_then(Value::as_object) else {
-                return;
-            };
-            for (key, value) in data {
-                let Some(value) = value.as_str() else {
-                    continue;
-                };
-                for cred in scan_pair(key, value) {
-                    out.report(
-                        &Self::META,
-                        obj,
-                        JsonPath::keys(&["data"]).key(key.as_str()),
-                        format!(
-                            "ConfigMap key \"{key}\" holds {} ({})",
-                            cred.what, cred.fingerprint
-                        ),
-                        FIX,
-                    );
-                }
-            }
-            return;
-        }
-        let Some(pod) = obj.pod_spec() else { return };
-        for c in pod.containers() {
-            let Some(env) = c.value.get("env").and_then(Value::as_array) else {
-                continue;
-            };
-            for (i, e) in env.iter().enumerate() {
-                let name = e.get("name").and_then(Value::as_str).unwrap_or("");
-                let Some(value) = e.get("value").and_then(Value::as_str) else {
-                    continue;
-                };
-                for cred in scan_pair(name, value) {
-                    out.report(
-                        &Self::META,
-                        obj,
-                        c.path.clone().key("env").index(i).key("value"),
-                        format!(
-                            "{} sets env {name} to {} ({})",
-                            c.describe(),
-                            cred.what,
-                            cred.fingerprint
-                        ),
-                        FIX,
-                    );
-                }
+        let literals = if obj.is("", "ConfigMap") {
+            configmap_literals(obj)
+        } else {
+            env_literals(obj)
+        };
+        for l in literals {
+            for cred in scan_pair(l.key, &l.value) {
+                out.report(
+                    &Self::META,
+                    obj,
+                    l.path.clone(),
+                    l.message(&cred.describe()),
+                    FIX,
+                );
             }
         }
     }

@@ -1,15 +1,16 @@
-use crate::util::secrets::scan_pair;
+use crate::util::secrets::{scan_pair, secret_literals};
 use crate::{Context, Control, ControlMeta, Sink, control};
-use base64::Engine;
-use eksguard_core::{JsonPath, Object};
-use serde_json::Value;
+use eksguard_core::Object;
 
 control! {
     /// ## What it checks
     /// Kubernetes Secrets (`data`, base64-decoded, and `stringData`) that hold
     /// long-lived AWS credentials: access key IDs (`AKIA…`, `ASIA…`), secret
-    /// access keys under their usual names, or whole `~/.aws/credentials`
-    /// files.
+    /// access keys and session tokens under their usual names, or whole
+    /// `~/.aws/credentials` files. The value is judged, not the name, by the
+    /// same rules as IAM-001: only key-shaped values count. A credential
+    /// name holding a placeholder (`changeme`, AWS's `…EXAMPLE` keys, a
+    /// short word) is IAM-006, low.
     ///
     /// ## Why it matters
     /// A Secret is better than a plain env var (EKS encrypts Secrets with KMS
@@ -23,8 +24,8 @@ control! {
     /// ```yaml
     /// kind: Secret
     /// stringData:
-    ///   AWS_ACCESS_KEY_ID: AKIA0123456789ABCDEF
-    ///   AWS_SECRET_ACCESS_KEY: "<40-character secret access key>"
+    ///   AWS_ACCESS_KEY_ID: AKIA…        # AKIA + 16 characters
+    ///   AWS_SECRET_ACCESS_KEY: …        # 40 random characters
     /// ```
     ///
     /// ## Fix
@@ -55,38 +56,15 @@ impl Control for AwsCredentialsInSecret {
     }
 
     fn check_object(&self, obj: &Object, _ctx: &Context, out: &mut Sink) {
-        if !obj.is("", "Secret") {
-            return;
-        }
-        for field in ["data", "stringData"] {
-            let Some(map) = obj.raw.get(field).and_then(Value::as_object) else {
-                continue;
-            };
-            for (key, value) in map {
-                let Some(raw) = value.as_str() else { continue };
-                let decoded;
-                let text = if field == "data" {
-                    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(raw.trim())
-                    else {
-                        continue;
-                    };
-                    let Ok(s) = String::from_utf8(bytes) else {
-                        continue;
-                    };
-                    decoded = s;
-                    decoded.as_str()
-                } else {
-                    raw
-                };
-                for cred in scan_pair(key, text) {
-                    out.report(
-                        &Self::META,
-                        obj,
-                        JsonPath::keys(&[field]).key(key.as_str()),
-                        format!("Secret key \"{key}\" holds {} ({})", cred.what, cred.fingerprint),
-                        "Give the workload an IAM role through EKS Pod Identity or IRSA, then deactivate and delete the IAM user keys.",
-                    );
-                }
+        for l in secret_literals(obj) {
+            for cred in scan_pair(l.key, &l.value) {
+                out.report(
+                    &Self::META,
+                    obj,
+                    l.path.clone(),
+                    l.message(&cred.describe()),
+                    "Give the workload an IAM role through EKS Pod Identity or IRSA, then deactivate and delete the IAM user keys.",
+                );
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Identity & access: AWS credentials, ServiceAccounts, RBAC.
 
+pub mod aws_credential_placeholder;
 pub mod aws_credentials_in_env_or_configmap;
 pub mod aws_credentials_in_secret;
 pub mod cluster_admin_binding;

@@ -66,6 +66,7 @@ impl Control for RbacSecretsClusterWide {
         &["ClusterRoleBinding"]
     }
 
+    /// Cost: O(n) in objects: one O(1) ClusterRole lookup per binding.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         for binding in inv.of_kind("rbac.authorization.k8s.io", "ClusterRoleBinding") {
             if is_bootstrap(binding) {

@@ -118,6 +118,8 @@ impl Control for ServiceAccountTokenAutomount {
         WORKLOAD_KINDS
     }
 
+    /// Cost: O(n) in objects: bound subjects collected once, then one O(1)
+    /// ServiceAccount lookup per workload.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let (accounts, groups) = bound_subjects(inv);
         let all_sa_bound = groups.contains("system:serviceaccounts");
