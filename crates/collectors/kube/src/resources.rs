@@ -30,7 +30,7 @@ pub const RESOURCES: &[Wanted] = &[
     w("", "services", "Service"),
     w("", "serviceaccounts", "ServiceAccount"),
     w("", "configmaps", "ConfigMap"),
-    // Only IAM-002 reads Secrets; clusters that do not grant `list secrets`
+    // Only credential controls (IAM-002, IAM-006) read Secrets; clusters that do not grant `list secrets`
     // to auditors still get the rest of the scan.
     Wanted {
         group: "",
