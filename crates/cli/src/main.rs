@@ -4,6 +4,7 @@
 mod cmd;
 mod config;
 mod pipeline;
+mod progress;
 
 use clap::{Parser, Subcommand};
 
@@ -65,6 +66,8 @@ enum Command {
     Webhook(cmd::webhook::Command),
     /// Threat detection in Kubernetes audit logs: files or live from CloudWatch Logs.
     Audit(cmd::audit::Args),
+    /// Attack paths across layers: internet → pods → nodes → IAM roles → targets, with the cuts that break them.
+    Paths(cmd::paths::Args),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Aws(a) => cmd::aws::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Webhook(c) => cmd::webhook::run(c),
+        Command::Paths(a) => cmd::paths::run(a),
     };
     match code {
         Ok(c) => ExitCode::from(c),

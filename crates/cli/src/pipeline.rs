@@ -62,27 +62,62 @@ fn context<'a>(opts: &'a ScanOptions) -> Context<'a> {
     }
 }
 
-/// Runs the object controls on the objects of one input, then drops the
-/// payloads no inventory control reads (Secret values among them), so they
-/// do not stay in memory for the rest of the scan.
-pub fn check(objects: Vec<Object>, mut errors: Vec<InputError>, opts: &ScanOptions) -> Batch {
+/// One object after its object controls, reduced to what the inventory
+/// controls read.
+pub struct Checked {
+    object: Object,
+    findings: Vec<Finding>,
+    errors: Vec<InputError>,
+    evaluated: Vec<(u16, Arc<ObjectRef>)>,
+}
+
+/// Runs the object controls on one object, then drops what no inventory
+/// control reads: the payloads of Secrets, ConfigMaps and CRDs (Secret
+/// values among them, so they do not stay in memory for the rest of the
+/// scan), and `status`, `managedFields` and the last-applied copy of
+/// everything else ([`Object::reduce`]).
+pub fn check_one(mut obj: Object, opts: &ScanOptions) -> Checked {
     let ctx = context(opts);
     let mut sink = Sink::new();
-    for obj in &objects {
-        eksguard_controls::check_object(obj, &ctx, &mut sink);
-    }
-    let mut objects = objects;
-    for obj in objects.iter_mut().filter(|o| !needed_whole(o)) {
-        obj.shrink();
-    }
-    let (findings, mut check_errors, evaluated) = sink.into_all();
-    errors.append(&mut check_errors);
-    Batch {
-        objects,
-        errors,
+    eksguard_controls::check_object(&obj, &ctx, &mut sink);
+    reduce(&mut obj);
+    let (findings, errors, evaluated) = sink.into_all();
+    crate::progress::object_done();
+    Checked {
+        object: obj,
         findings,
+        errors,
         evaluated,
     }
+}
+
+impl Batch {
+    /// The checked objects of one input and its input errors.
+    pub fn of(checked: Vec<Checked>, mut errors: Vec<InputError>) -> Batch {
+        let mut objects = Vec::with_capacity(checked.len());
+        let mut findings = Vec::new();
+        let mut evaluated = Vec::new();
+        let mut check_errors = Vec::new();
+        for c in checked {
+            objects.push(c.object);
+            findings.extend(c.findings);
+            check_errors.extend(c.errors);
+            evaluated.extend(c.evaluated);
+        }
+        errors.append(&mut check_errors);
+        Batch {
+            objects,
+            errors,
+            findings,
+            evaluated,
+        }
+    }
+}
+
+/// Runs the object controls on the objects of one input (see [`check_one`]).
+pub fn check(objects: Vec<Object>, errors: Vec<InputError>, opts: &ScanOptions) -> Batch {
+    let checked = objects.into_iter().map(|o| check_one(o, opts)).collect();
+    Batch::of(checked, errors)
 }
 
 /// Scans `paths` together with inputs already collected and [`check`]ed
@@ -96,11 +131,24 @@ pub fn scan(
 ) -> ScanOutput {
     let (inputs, mut errors) = eksguard_files::discover(paths);
     let ctx = context(opts);
+    // Kustomizations and charts are rendered together first: few renderer
+    // runs, and an object several render identically is checked once.
+    let rendered = eksguard_files::render(&inputs, &opts.read);
     let mut results: Vec<Batch> = inputs
         .par_iter()
-        .map(|input: &Input| {
-            let loaded = eksguard_files::load(input, &opts.read);
-            check(loaded.objects, loaded.errors, opts)
+        .zip(rendered)
+        .map(|(input, rendered): (&Input, _)| {
+            let batch = match rendered {
+                Some(loaded) => check(loaded.objects, loaded.errors, opts),
+                // Read as a stream: each object is checked and reduced as
+                // soon as it is read.
+                None => {
+                    let l = eksguard_files::load_with(input, &opts.read, &|o| check_one(o, opts));
+                    Batch::of(l.items, l.errors)
+                }
+            };
+            crate::progress::input_done();
+            batch
         })
         .collect();
     let input_count = inputs.len() + collected.len();
@@ -114,13 +162,29 @@ pub fn scan(
         findings.extend(r.findings);
         evaluated.extend(r.evaluated);
     }
+    phase("objects read and checked");
     let mut inventory = Inventory::new(objects);
     inventory.aws = opts.aws.clone();
     if let Some(aws) = &opts.aws {
         gaps.extend(aws_gaps(aws));
     }
     let mut sink = Sink::new();
-    eksguard_controls::check_inventory(&inventory, &ctx, &mut sink);
+    if std::env::var_os("EKSGUARD_DEBUG_TIMING").is_some() {
+        // The same as `check_inventory`, timing each control.
+        for c in eksguard_controls::all() {
+            if ctx.config.is_enabled(c.meta().id) {
+                let t = std::time::Instant::now();
+                c.check_inventory(&inventory, &ctx, &mut sink);
+                let s = t.elapsed().as_secs_f64();
+                if s > 0.05 {
+                    eprintln!("timing:   {s:>8.3} s  {}", c.meta().id);
+                }
+            }
+        }
+    } else {
+        eksguard_controls::check_inventory(&inventory, &ctx, &mut sink);
+    }
+    phase("inventory controls");
     let (more, check_errors) = sink.into_parts();
     findings.extend(more);
     errors.extend(check_errors);
@@ -142,6 +206,7 @@ pub fn scan(
             gaps: &gaps,
         },
     );
+    phase("results");
     ScanOutput {
         findings,
         errors,
@@ -152,23 +217,34 @@ pub fn scan(
     }
 }
 
-/// The AWS calls that failed, as gaps of the data they collect.
+/// The AWS calls that failed, as gaps of the data they collect, in AWS's
+/// words (HTTP status, error code, message, request ID). Data a snapshot
+/// never held (an older eksguard) is not collected rather than failed.
 fn aws_gaps(aws: &eksguard_core::aws::AwsFacts) -> Vec<Gap> {
     aws.gaps
         .iter()
         .map(|g| Gap {
             need: Need::aws(AwsData::for_action(&g.action)),
             input: g.action.clone(),
-            reason: if g.is_permission() {
-                format!("{}: {} denied ({})", g.what, g.action, g.code)
+            reason: format!("{}: {}", g.what, g.summary()),
+            kind: if g.class == eksguard_core::aws::FailureClass::NotCollected {
+                GapKind::NotCollected
             } else {
-                format!("{}: {} failed: {} {}", g.what, g.action, g.code, g.message)
-                    .trim_end()
-                    .to_owned()
+                GapKind::CollectionFailed
             },
-            kind: GapKind::CollectionFailed,
         })
         .collect()
+}
+
+/// Drops what no inventory control reads: all but the metadata of the
+/// kinds [`needed_whole`] says are not, `status`, `managedFields` and the
+/// last-applied copy of the others.
+pub fn reduce(obj: &mut Object) {
+    if needed_whole(obj) {
+        obj.reduce();
+    } else {
+        obj.shrink();
+    }
 }
 
 /// Whether inventory controls may read more than an object's metadata.
@@ -238,15 +314,62 @@ fn apply_exceptions(findings: &mut Vec<Finding>, opts: &ScanOptions) {
 /// rather than a scan (`pss check`, `netpol`, `iam`). AWS snapshot and
 /// image-report directories are not manifests: discovery skips them.
 pub fn load_all(paths: &[PathBuf], read: &ReadOptions) -> (Vec<Object>, Vec<InputError>) {
+    load_each(paths, read, &|o| o)
+}
+
+/// [`load_all`], each object turned into `each(object)` as soon as it is
+/// read: a command keeps what it needs of a dump, never the dump.
+pub fn load_each<T: Send>(
+    paths: &[PathBuf],
+    read: &ReadOptions,
+    each: &(dyn Fn(Object) -> T + Sync),
+) -> (Vec<T>, Vec<InputError>) {
     let (inputs, mut errors) = eksguard_files::discover(paths);
+    let rendered = eksguard_files::render(&inputs, read);
     let loaded: Vec<_> = inputs
         .par_iter()
-        .map(|i| eksguard_files::load(i, read))
+        .zip(rendered)
+        .map(|(i, r)| {
+            let l = match r {
+                Some(l) => eksguard_files::LoadedWith {
+                    items: l.objects.into_iter().map(each).collect(),
+                    errors: l.errors,
+                },
+                None => eksguard_files::load_with(i, read, each),
+            };
+            crate::progress::input_done();
+            l
+        })
         .collect();
-    let mut objects = Vec::new();
+    let mut out = Vec::new();
     for l in loaded {
-        objects.extend(l.objects);
+        out.extend(l.items);
         errors.extend(l.errors);
     }
-    (objects, errors)
+    (out, errors)
+}
+
+/// With `EKSGUARD_DEBUG_TIMING` set, prints the time since start and the
+/// resident memory at each phase of a scan to stderr.
+pub fn phase(what: &str) {
+    use std::sync::OnceLock;
+    static START: OnceLock<Option<std::time::Instant>> = OnceLock::new();
+    let Some(start) = START.get_or_init(|| {
+        std::env::var_os("EKSGUARD_DEBUG_TIMING").map(|_| std::time::Instant::now())
+    }) else {
+        return;
+    };
+    // Resident pages from /proc (Linux); peak RSS is what the benchmarks report.
+    let rss_mb = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024);
+    eprintln!(
+        "timing: {:>8.3} s {rss_mb:>6} MB  {what}",
+        start.elapsed().as_secs_f64()
+    );
 }

@@ -198,6 +198,7 @@ vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
 sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
 sg = ec2.create_security_group(GroupName="{name}", Description="open", VpcId=vpc)["GroupId"]
 ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{{"IpProtocol": "tcp", "FromPort": 10250, "ToPort": 10250, "IpRanges": [{{"CidrIp": "0.0.0.0/0"}}]}}])
+boto3.client("iam", **kw).create_role(RoleName="{name}-gone", AssumeRolePolicyDocument='{{"Version": "2012-10-17", "Statement": []}}')
 key = kms.create_key()["KeyMetadata"]["Arn"]
 eks.create_cluster(name="{name}", version="1.32", roleArn="arn:aws:iam::123456789012:role/x",
     resourcesVpcConfig={{"subnetIds": [sub], "securityGroupIds": [sg], "endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}},
@@ -236,6 +237,106 @@ eks.create_cluster(name="{name}", version="1.32", roleArn="arn:aws:iam::12345678
         String::from_utf8_lossy(&snap.stderr)
     );
     assert!(out_dir.join("eks/describe-cluster.json").is_file());
+    // The identity it ran as, on stderr and in the index.
+    let err = String::from_utf8_lossy(&snap.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("AWS: collecting as arn:aws:")
+                && l.ends_with("(account 123456789012, region eu-west-1)")),
+        "{err}"
+    );
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("snapshot.json")).unwrap())
+            .unwrap();
+    assert_eq!(index["account"], "123456789012");
+    assert_eq!(index["region"], "eu-west-1");
+    assert_eq!(index["cluster"], name.as_str());
+    assert_eq!(index["eksguardVersion"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        index["identity"]["Arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:")
+    );
+    assert!(index["collectedAt"].as_str().unwrap().ends_with('Z'));
+    // moto lacks access entries: the gap is recorded in its words.
+    assert!(
+        index["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["action"] == "eks:ListAccessEntries"
+                && g["class"] == "not_found"
+                && g["status"] == 404),
+        "{index:#}"
+    );
+    let gone = out_dir.join(format!("iam/roles/{name}-gone"));
+    assert!(gone.is_dir());
+
+    // The role is deleted; the next snapshot into the same directory
+    // replaces the old one as a whole.
+    let py = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            r#"
+import boto3
+boto3.client("iam", endpoint_url="{url}", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing").delete_role(RoleName="{name}-gone")
+"#
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let again = run(&[
+        &["aws", "snapshot", "--out", out_dir.to_str().unwrap()],
+        &target[..],
+    ]
+    .concat());
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("(replacing the previous snapshot)"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !gone.exists(),
+        "a role deleted since is still in the snapshot"
+    );
+    // Nothing left beside it.
+    let beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside, ["snap"]);
+
+    // A directory that is not a snapshot is never touched.
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let refused = run(&[
+        &["aws", "snapshot", "--out", foreign.to_str().unwrap()],
+        &target[..],
+    ]
+    .concat());
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        format!(
+            "error: {} is not empty and is not an eksguard snapshot (no snapshot.json): refusing to replace it; choose a new or empty directory\n",
+            foreign.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "mine"
+    );
 
     let live = run(&[
         &["scan", "--aws", "-f", "json", "--now", "2026-06-01"],
@@ -456,6 +557,73 @@ fn a_scan_that_could_read_nothing_exits_2_listing_what_was_not_checked() {
             .starts_with("INCOMPLETE: "),
         "{table}"
     );
+    // The same principal's snapshot: the scan of it reports the same
+    // not-checked controls, for the same reasons, as the live scan.
+    let dir = tempfile::tempdir().unwrap();
+    let snap_dir = dir.path().join("snap");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksguard"));
+    let snap = with_moto_env(&mut cmd)
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .args([
+            "aws",
+            "snapshot",
+            "--cluster",
+            "locked",
+            "--endpoint-url",
+            &url,
+            "--out",
+            snap_dir.to_str().unwrap(),
+        ])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    assert!(
+        snap.status.success(),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    // Every failure in moto's own words, never "Unknown unhandled error":
+    // EC2 and IAM deny; moto's IAM authorization rejects the signature of
+    // EKS calls, and says so; operations moto lacks answer 404.
+    let warned = String::from_utf8_lossy(&snap.stderr);
+    for line in [
+        "AWS: collecting as arn:aws:iam::123456789012:user/auditor (account 123456789012, region eu-west-1)",
+        "warning: could not collect security groups: ec2:DescribeSecurityGroups was denied: HTTP 403 AccessDenied: User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: ec2:DescribeSecurityGroups (request ID ",
+        "warning: could not collect cluster locked: eks:DescribeCluster rejected the credentials: HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.",
+        "warning: could not collect access entries of cluster locked: eks:ListAccessEntries answered not found: HTTP 404 Not Found: The requested URL was not found on the server.",
+    ] {
+        assert!(
+            warned.lines().any(|l| l.starts_with(line)),
+            "{line}\n{warned}"
+        );
+    }
+    assert!(!warned.contains("Unknown unhandled error"), "{warned}");
+    let offline = eksguard(&[
+        "scan",
+        "--aws-snapshot",
+        snap_dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(offline.status.code(), Some(2));
+    let not_checked = |r: &Value| -> BTreeSet<(String, String, String)> {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["status"] == "not_checked")
+            .map(|x| {
+                let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+                // Request IDs differ between two collections.
+                let reason = s(&x["reason"]);
+                let reason = reason.split(" (request ID").next().unwrap_or("").to_owned();
+                (s(&x["control"]), s(&x["gap"]), reason)
+            })
+            .collect()
+    };
+    assert_eq!(not_checked(&report), not_checked(&json(&offline)));
+
     // Accepting a partial scan: the findings decide (AWS-001 is medium).
     let out = scan(&["--format", "json", "--allow-partial"]);
     assert_eq!(
@@ -463,5 +631,266 @@ fn a_scan_that_could_read_nothing_exits_2_listing_what_was_not_checked() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// eksguard with a clean AWS environment: no credentials, no region, no
+/// profile, no instance metadata, and `HOME` at `home` (no config files).
+fn bare(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksguard"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn an_endpoint_without_a_scheme_is_refused_when_the_flags_are_read() {
+    let home = tempfile::tempdir().unwrap();
+    let out = bare(
+        home.path(),
+        &[
+            "scan",
+            "--aws",
+            "--cluster",
+            "c",
+            "--endpoint-url",
+            "127.0.0.1:5999",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: invalid value '127.0.0.1:5999' for '--endpoint-url <URL>': `127.0.0.1:5999` has no scheme: give a URL such as http://127.0.0.1:5999 or https://127.0.0.1:5999\n"),
+        "{}",
+        stderr(&out)
+    );
+    let out = bare(
+        home.path(),
+        &[
+            "scan",
+            "--aws",
+            "--cluster",
+            "c",
+            "--endpoint-url",
+            "ftp://x",
+        ],
+    );
+    assert!(
+        stderr(&out).contains("`ftp://x`: the scheme must be http or https, not ftp"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Nothing listening: one line naming the endpoint, within the bounded
+/// connect timeout, without retries or a Rust `Debug` dump.
+#[test]
+fn an_unreachable_endpoint_fails_within_seconds_naming_it() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksguard"));
+    let start = std::time::Instant::now();
+    let out = with_moto_env(&mut cmd)
+        .env("HOME", home.path())
+        .args([
+            "scan",
+            "--aws",
+            "--cluster",
+            "c",
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+        ])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    assert_eq!(
+        stderr(&out),
+        "error: cannot reach AWS at http://127.0.0.1:1: tcp connect error: Connection refused (os error 111) (sts:GetCallerIdentity, connect timeout 3 s); check --endpoint-url and network access (proxy, firewall, VPC endpoint), or raise --connect-timeout\n"
+    );
+}
+
+#[test]
+fn no_region_and_no_credentials_say_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let out = bare(home.path(), &["scan", "--aws", "--cluster", "c"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: no region: pass --region or set AWS_REGION\n"
+    );
+    let out = bare(
+        home.path(),
+        &[
+            "aws",
+            "snapshot",
+            "--cluster",
+            "c",
+            "--region",
+            "eu-west-1",
+            "--out",
+            "x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let h = home.path().display();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: Unable to locate credentials. Tried, in order: environment variables (AWS_ACCESS_KEY_ID not set, AWS_SECRET_ACCESS_KEY not set); shared credentials file ({h}/.aws/credentials: no such file); config file ({h}/.aws/config: no such file); assume role with web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set, AWS_ROLE_ARN not set); container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI not set, AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED). You can configure credentials by running \"aws configure\".\n"
+        )
+    );
+    assert!(!repo_root().join("x").exists());
+}
+
+/// `--profile nosuch` is an error, even with credentials in the
+/// environment (which a profile given on the command line overrides).
+#[test]
+fn an_unknown_profile_is_an_error_even_with_credentials_in_the_environment() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[default]\nregion = eu-west-1\n[profile ops]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksguard"));
+    let out = with_moto_env(&mut cmd)
+        .env("HOME", home.path())
+        .args(["scan", "--aws", "--cluster", "c", "--profile", "nosuch"])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let h = home.path().display();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: The config profile (nosuch) could not be found (looked in {h}/.aws/config and {h}/.aws/credentials (missing)); `aws configure list-profiles` lists the profiles there are\n"
+        )
+    );
+}
+
+/// The profile given wins over credentials in the environment (as with
+/// the AWS CLI): the error names the identity it looked as.
+#[test]
+fn a_profile_given_is_used_over_credentials_in_the_environment() {
+    let Some(url) = moto_url() else { return };
+    let user = format!("profile-user-{}", std::process::id());
+    // moto answers GetCallerIdentity with the IAM user owning the key.
+    let setup = format!(
+        r#"
+import boto3
+iam = boto3.client("iam", endpoint_url="{url}", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+iam.create_user(UserName="{user}")
+k = iam.create_access_key(UserName="{user}")["AccessKey"]
+print(k["AccessKeyId"], k["SecretAccessKey"])
+"#
+    );
+    let py = Command::new("python3")
+        .args(["-c", &setup])
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let keys = String::from_utf8_lossy(&py.stdout).into_owned();
+    let (key, secret) = keys.trim().split_once(' ').unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!("[scanner]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"),
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eksguard"));
+    let out = with_moto_env(&mut cmd)
+        .env("HOME", home.path())
+        .args([
+            "scan",
+            "--aws",
+            "--cluster",
+            "no-such-cluster",
+            "--profile",
+            "scanner",
+            "--endpoint-url",
+            &url,
+        ])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(
+        err,
+        format!(
+            "error: EKS cluster no-such-cluster not found in region eu-west-1 of account 123456789012 (looked as arn:aws:iam::123456789012:user/{user}); check --cluster, --region and which account the credentials belong to\n"
+        ),
+    );
+}
+
+/// `--format policyreport` of an AWS-side scan: one ClusterPolicyReport
+/// whose AWS results name the resource by ARN (`uid` and
+/// `properties.arn`), passes included.
+#[test]
+fn policyreport_of_an_aws_scan_names_resources_by_arn() {
+    let out = eksguard(&[
+        "scan",
+        "--aws-snapshot",
+        "examples/insecure-cluster/aws",
+        "-f",
+        "policyreport",
+        "--now",
+        "2026-11-27",
+    ]);
+    let list = json(&out);
+    let items = list["items"].as_array().unwrap();
+    let report = items
+        .iter()
+        .find(|i| i["kind"] == "ClusterPolicyReport")
+        .expect("a ClusterPolicyReport");
+    let results = report["results"].as_array().unwrap();
+    let with_resource: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["resources"].as_array().is_some_and(|a| !a.is_empty()))
+        .collect();
+    assert!(!with_resource.is_empty());
+    for r in &with_resource {
+        let uid = r["resources"][0]["uid"].as_str().unwrap_or_default();
+        assert!(uid.starts_with("arn:aws:"), "{r}");
+        assert_eq!(r["properties"]["arn"], uid, "{r}");
+        assert!(
+            r["resources"][0]["kind"]
+                .as_str()
+                .unwrap()
+                .starts_with("AWS::"),
+            "{r}"
+        );
+    }
+    let net002 = with_resource
+        .iter()
+        .find(|r| r["policy"] == "NET-002" && r["result"] == "fail")
+        .expect("NET-002 fails on the example");
+    assert_eq!(
+        net002["resources"][0]["uid"],
+        "arn:aws:eks:eu-west-1:111122223333:cluster/acme-prod"
+    );
+    assert!(
+        with_resource.iter().any(|r| r["result"] == "pass"),
+        "passes are reported too"
     );
 }

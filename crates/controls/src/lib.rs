@@ -25,6 +25,12 @@ pub mod pss {
     pub use crate::rules::pod_security::{exemptions, namespace_policy};
 }
 
+/// What the NetworkPolicy engine reads, for `eksguard netpol` to keep no more
+/// of a dump than that.
+pub mod netpol {
+    pub use crate::rules::network_policy::read_by_engine as reads;
+}
+
 /// The Kubernetes × AWS identity view (issue #6) the identity controls share
 /// and `eksguard iam blast-radius` prints.
 pub mod identity {
@@ -41,6 +47,12 @@ use std::sync::Arc;
 
 mod results;
 pub use results::{ResultOptions, results};
+
+/// Attack paths (issue #15): the engine input a scan implies, shared by the
+/// PATH controls and `eksguard paths`.
+pub mod paths {
+    pub use crate::rules::paths::{analysis, binding_origins, input, options};
+}
 
 /// Scan-wide settings controls read.
 pub struct Context<'a> {
@@ -168,12 +180,13 @@ impl Sink {
         message: impl Into<String>,
         remediation: impl Into<String>,
     ) {
-        let pos = obj.locate(&path);
-        let location = obj.spans.as_ref().map(|_| Location {
-            file: obj.source.file.to_string(),
-            line: pos.line,
-            column: pos.column,
-        });
+        // A rendered object points at the file it was written in when the
+        // field is as written there, and says what rendered it.
+        let (location, note) = obj.finding_location(&path);
+        let mut message = message.into();
+        if let Some(note) = note {
+            message = format!("{message} ({note})");
+        }
         let suppressed = ignored_by_annotation(obj, meta.id);
         self.findings.push(Finding {
             control: meta.id,
@@ -184,7 +197,7 @@ impl Sink {
             object: obj.obj_ref(),
             location,
             path: path.to_string(),
-            message: message.into(),
+            message,
             remediation: remediation.into(),
             suppressed,
             fingerprint: String::new(),

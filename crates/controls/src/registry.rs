@@ -48,6 +48,8 @@ static ALL: &[&dyn Control] = &[
     &aws::log_audit_disabled::AuditLogDisabled,
     &aws::log_authenticator_disabled::AuthenticatorLogDisabled,
     &aws::log_control_plane_disabled::ControlPlaneLogDisabled,
+    &aws::log_group_protection::LogGroupProtection,
+    &aws::log_guardduty_eks::GuardDutyEks,
     &aws::data_secrets_not_cmk::SecretsNotCmk,
     &aws::data_kms_key_unhealthy::KmsKeyUnhealthy,
     &aws::data_nodeclass_ephemeral_kms::NodeClassEphemeralKms,
@@ -88,6 +90,7 @@ static ALL: &[&dyn Control] = &[
     &identity_aws::aws_client_on_node_role::AwsClientOnNodeRole,
     &identity_aws::blast_critical::BlastCritical,
     &identity_aws::blast_escalation::BlastEscalation,
+    &identity_aws::cluster_role_privileges::ClusterRolePrivileges,
     // Attack paths across layers (issue #15).
     &crate::rules::paths::path_aws_admin::PathAwsAdmin,
     &crate::rules::paths::path_aws_data::PathAwsData,

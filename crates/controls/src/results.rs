@@ -146,6 +146,11 @@ pub fn results(
                 },
             }
         };
+        // Input the user chose not to collect (no AWS side at all): one
+        // control-level result says so, rather than one per workload.
+        if whole_missing.is_some_and(|m| m.kind == GapKind::NotCollected) {
+            subjects.retain(|s| by_subject.contains_key(&(meta.id, &**s)));
+        }
         let start = out.len();
         for s in subjects {
             if judged.insert(Arc::clone(&s)) {

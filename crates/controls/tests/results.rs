@@ -218,12 +218,14 @@ fn an_inventory_control_whose_input_is_missing_never_passes() {
 fn a_denied_aws_call_makes_exactly_its_controls_not_checked() {
     let mut facts = snapshot("NET-001", "pass");
     facts.access_entries.clear();
-    facts.gaps.push(CollectionGap {
-        action: "eks:ListAccessEntries".into(),
-        what: "access entries of cluster fixture".into(),
-        code: "AccessDeniedException".into(),
-        message: "not authorized".into(),
-    });
+    facts.gaps.push(CollectionGap::new(
+        "eks:ListAccessEntries",
+        "access entries of cluster fixture",
+        Some(403),
+        "AccessDeniedException",
+        "not authorized",
+        None,
+    ));
     let s = scan("", Some(facts), Vec::new(), &Config::default());
     let acc = s.of("ACC-003");
     assert_eq!(acc.len(), 1, "{acc:#?}");
@@ -245,12 +247,14 @@ fn a_denied_aws_call_makes_exactly_its_controls_not_checked() {
     // DescribeCluster denied: every cluster control is not checked.
     let mut facts = snapshot("NET-001", "pass");
     facts.cluster = None;
-    facts.gaps.push(CollectionGap {
-        action: "eks:DescribeCluster".into(),
-        what: "cluster fixture".into(),
-        code: "AccessDeniedException".into(),
-        message: String::new(),
-    });
+    facts.gaps.push(CollectionGap::new(
+        "eks:DescribeCluster",
+        "cluster fixture",
+        Some(403),
+        "AccessDeniedException",
+        "",
+        None,
+    ));
     let s = scan("", Some(facts), Vec::new(), &Config::default());
     for id in ["NET-001", "LOG-001", "DATA-006", "AUTO-003"] {
         let r = s.of(id);

@@ -39,6 +39,26 @@ pub struct AwsFacts {
     pub security_groups: Vec<Sourced<SecurityGroup>>,
     pub kms_keys: Vec<Sourced<KmsKey>>,
     pub ebs_encryption_by_default: Option<Sourced<EbsEncryptionByDefault>>,
+    /// The principal the collection ran as (`sts get-caller-identity`).
+    pub identity: Option<CallerIdentity>,
+    /// Managed node groups (`eks describe-nodegroup`).
+    pub nodegroups: Vec<Sourced<Nodegroup>>,
+    /// Launch template versions the node groups use
+    /// (`ec2 describe-launch-template-versions`), without user data.
+    pub launch_template_versions: Vec<Sourced<LaunchTemplateVersion>>,
+    /// Fargate profiles (`eks describe-fargate-profile`).
+    pub fargate_profiles: Vec<Sourced<FargateProfile>>,
+    /// EKS add-ons (`eks describe-addon`).
+    pub addons: Vec<Sourced<Addon>>,
+    /// The EKS release calendar as the API reports it
+    /// (`eks describe-cluster-versions`); empty when not collected.
+    pub cluster_versions: Vec<Sourced<ClusterVersionInfo>>,
+    /// The cluster's control-plane log group (`logs describe-log-groups
+    /// --log-group-name-prefix /aws/eks/NAME/cluster`), when it exists.
+    pub log_groups: Vec<Sourced<LogGroup>>,
+    /// Amazon GuardDuty detectors of the cluster's region
+    /// (`guardduty get-detector`).
+    pub guardduty_detectors: Vec<Sourced<GuardDutyDetector>>,
     /// Calls that failed (missing permission, throttled past retries): the
     /// checks that needed them could not run.
     pub gaps: Vec<CollectionGap>,
@@ -117,23 +137,296 @@ impl<T> std::ops::Deref for Sourced<T> {
     }
 }
 
+/// The principal a collection ran as (`aws sts get-caller-identity`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CallerIdentity {
+    pub account: Option<String>,
+    pub arn: Option<String>,
+    pub user_id: Option<String>,
+}
+
 /// A call that did not answer, so some checks could not run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Everything AWS said is kept (HTTP status, error code, message, request
+/// ID), and the failure is classified so that the advice fits it: only an
+/// access denial points at the scanning principal's IAM policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CollectionGap {
     /// IAM action of the call, e.g. `eks:DescribeCluster`.
     pub action: String,
     /// What could not be checked, e.g. `access entries of cluster acme-prod`.
     pub what: String,
-    /// AWS error code, e.g. `AccessDeniedException`.
+    /// AWS error code, e.g. `AccessDeniedException` (empty when the answer
+    /// carried none, e.g. a bare HTTP 404).
     pub code: String,
+    /// The service's own message, or the transport error in words.
     pub message: String,
+    pub class: FailureClass,
+    /// HTTP status of the answer (none when nothing answered).
+    pub status: Option<u16>,
+    /// The request ID AWS gave the call (`x-amzn-RequestId`).
+    pub request_id: Option<String>,
+    /// For an access denial: the policy type that denied the call when the
+    /// message says (`explicit deny in a service control policy`, `no
+    /// identity-based policy allows the action`).
+    pub denied_by: Option<String>,
+}
+
+/// What kind of failure a call met. Decides the advice: only
+/// [`FailureClass::AccessDenied`] is fixed in the scanning principal's IAM
+/// policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FailureClass {
+    /// `AccessDenied*`, `UnauthorizedOperation`, `AuthorizationError`.
+    AccessDenied,
+    /// HTTP 404 or a `*NotFound*`/`NoSuchEntity` code: the resource, or the
+    /// API itself at this endpoint, does not exist.
+    NotFound,
+    /// Throttled, and still throttled after the retries.
+    Throttled,
+    /// Nothing answered: connection refused or timed out, DNS, TLS.
+    Unreachable,
+    /// The credentials were rejected (`InvalidClientTokenId`,
+    /// `UnrecognizedClientException`, `SignatureDoesNotMatch`, `AuthFailure`).
+    InvalidCredentials,
+    /// The credentials have expired (`ExpiredToken*`, `RequestExpired`).
+    ExpiredToken,
+    /// No region was configured.
+    NoRegion,
+    /// No credentials were found.
+    NoCredentials,
+    /// HTTP 5xx: AWS failed.
+    ServerError,
+    /// Not collected by choice or absent from a snapshot (taken by an older
+    /// eksguard, or by hand): a warning, not a failed collection.
+    NotCollected,
+    /// Anything else (a validation error, an unparseable answer).
+    #[default]
+    Other,
+}
+
+impl FailureClass {
+    pub const ALL: [FailureClass; 11] = [
+        FailureClass::AccessDenied,
+        FailureClass::NotFound,
+        FailureClass::Throttled,
+        FailureClass::Unreachable,
+        FailureClass::InvalidCredentials,
+        FailureClass::ExpiredToken,
+        FailureClass::NoRegion,
+        FailureClass::NoCredentials,
+        FailureClass::ServerError,
+        FailureClass::NotCollected,
+        FailureClass::Other,
+    ];
+
+    /// The snake_case name written to `snapshot.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureClass::AccessDenied => "access_denied",
+            FailureClass::NotFound => "not_found",
+            FailureClass::Throttled => "throttled",
+            FailureClass::Unreachable => "unreachable",
+            FailureClass::InvalidCredentials => "invalid_credentials",
+            FailureClass::ExpiredToken => "expired_token",
+            FailureClass::NoRegion => "no_region",
+            FailureClass::NoCredentials => "no_credentials",
+            FailureClass::ServerError => "server_error",
+            FailureClass::NotCollected => "not_collected",
+            FailureClass::Other => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FailureClass> {
+        FailureClass::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Classifies an AWS answer by its error code and HTTP status.
+    pub fn classify(code: &str, status: Option<u16>) -> FailureClass {
+        const INVALID: &[&str] = &[
+            "InvalidClientTokenId",
+            "UnrecognizedClientException",
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId",
+            "AuthFailure",
+            "IncompleteSignature",
+            "MissingAuthenticationToken",
+            "InvalidSignatureException",
+            "MissingAuthenticationTokenException",
+        ];
+        const THROTTLED: &[&str] = &[
+            "Throttling",
+            "ThrottlingException",
+            "ThrottledException",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "RequestThrottled",
+            "RequestThrottledException",
+            "SlowDown",
+            "BandwidthLimitExceeded",
+            "LimitExceededException",
+            "ProvisionedThroughputExceededException",
+            "PriorRequestNotComplete",
+        ];
+        if is_permission_error(code) {
+            FailureClass::AccessDenied
+        } else if code.starts_with("ExpiredToken")
+            || code == "RequestExpired"
+            || code == "TokenRefreshRequired"
+        {
+            FailureClass::ExpiredToken
+        } else if INVALID.contains(&code) {
+            FailureClass::InvalidCredentials
+        } else if THROTTLED.contains(&code) || status == Some(429) {
+            FailureClass::Throttled
+        } else if code.contains("NotFound") || code == "NoSuchEntity" || status == Some(404) {
+            FailureClass::NotFound
+        } else if status.is_some_and(|s| s >= 500) {
+            FailureClass::ServerError
+        } else {
+            FailureClass::Other
+        }
+    }
+}
+
+impl std::fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl CollectionGap {
+    /// A gap of `action` about `what`, classified from the code and status
+    /// (and, for a denial, the policy type read from the message).
+    pub fn new(
+        action: impl Into<String>,
+        what: impl Into<String>,
+        status: Option<u16>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+        request_id: Option<String>,
+    ) -> CollectionGap {
+        let code = code.into();
+        let message = message.into();
+        let class = FailureClass::classify(&code, status);
+        CollectionGap {
+            action: action.into(),
+            what: what.into(),
+            denied_by: (class == FailureClass::AccessDenied)
+                .then(|| denied_by(&message))
+                .flatten(),
+            code,
+            message,
+            class,
+            status,
+            request_id,
+        }
+    }
+
     /// `AccessDenied*`, `UnauthorizedOperation` (EC2): a permission the scan's
     /// role lacks, as opposed to a transient failure.
     pub fn is_permission(&self) -> bool {
-        is_permission_error(&self.code)
+        self.class == FailureClass::AccessDenied
+    }
+
+    /// What happened, in AWS's words: the verdict, then `HTTP <status>
+    /// <code>: <message> (request ID <id>)`.
+    ///
+    /// ```text
+    /// eks:ListAccessEntries was denied (explicit deny in a service control policy): HTTP 403 AccessDeniedException: User: … (request ID 0d3c…)
+    /// eks:ListAccessEntries answered HTTP 404 Not Found: The requested URL was not found on the server.
+    /// ```
+    pub fn summary(&self) -> String {
+        let a = &self.action;
+        let verdict = match self.class {
+            FailureClass::AccessDenied => match &self.denied_by {
+                Some(by) => format!("{a} was denied ({by})"),
+                None => format!("{a} was denied"),
+            },
+            FailureClass::NotFound => format!("{a} answered not found"),
+            FailureClass::Throttled => format!("{a} was still throttled after the retries"),
+            FailureClass::Unreachable => format!("{a} could not reach AWS"),
+            FailureClass::InvalidCredentials => format!("{a} rejected the credentials"),
+            FailureClass::ExpiredToken => format!("{a} rejected expired credentials"),
+            FailureClass::NoRegion => format!("{a} was not called: no region"),
+            FailureClass::NoCredentials => format!("{a} was not called: no credentials"),
+            FailureClass::ServerError => format!("{a} failed on the AWS side"),
+            FailureClass::NotCollected => format!("{a} was not collected"),
+            FailureClass::Other => format!("{a} failed"),
+        };
+        let mut out = verdict;
+        let mut head = String::new();
+        if let Some(s) = self.status {
+            head.push_str(&format!("HTTP {s}"));
+            if self.code.is_empty()
+                && let Some(r) = http_reason(s)
+            {
+                head.push(' ');
+                head.push_str(r);
+            }
+        }
+        if !self.code.is_empty() {
+            if !head.is_empty() {
+                head.push(' ');
+            }
+            head.push_str(&self.code);
+        }
+        if !head.is_empty() {
+            out.push_str(": ");
+            out.push_str(&head);
+        }
+        if !self.message.is_empty() {
+            out.push_str(": ");
+            out.push_str(&self.message);
+        }
+        if let Some(id) = &self.request_id {
+            out.push_str(&format!(" (request ID {id})"));
+        }
+        out
+    }
+
+    /// What to do about it; only an access denial points at the scanning
+    /// principal's IAM policy.
+    pub fn advice(&self) -> String {
+        let a = &self.action;
+        match self.class {
+            FailureClass::AccessDenied => match self.denied_by.as_deref() {
+                Some(by) if by.starts_with("explicit deny") => format!(
+                    "The call is blocked by an {by}: an Allow in the scanning principal's policy will not override it. Ask the owner of that policy to exempt the scanning role from the deny of {a}, then scan again."
+                ),
+                Some(by) if by.contains("permissions boundary") => format!(
+                    "The scanning role's permissions boundary does not allow {a}: add it to the boundary (and to the role's policy, see deploy/iam/eksguard-scan-policy.json), then scan again."
+                ),
+                Some(by) if by.contains("session policy") => format!(
+                    "The session policy passed when the role was assumed does not allow {a}: assume the role without it (or add the action to it), then scan again."
+                ),
+                Some(by) if by.contains("service control policy") || by.contains("resource control policy") => format!(
+                    "An AWS Organizations policy ({by}) does not allow {a}: ask the organization's administrators to allow it for the scanning role, then scan again."
+                ),
+                _ => format!(
+                    "Allow {a} to the scanning principal (see deploy/iam/eksguard-scan-policy.json) and scan again."
+                ),
+            },
+            FailureClass::NotFound => format!(
+                "{a} answered 404: the resource, or the API itself, does not exist at this endpoint and region. Check --region and --endpoint-url (an emulator may not implement {a}); no IAM change will fix it."
+            ),
+            FailureClass::Throttled => format!(
+                "AWS throttled {a} past the retries: scan again later, or ask for a higher request quota for the API if it recurs."
+            ),
+            FailureClass::Unreachable => "Check network access to the AWS endpoint (proxy, VPC endpoint, firewall, DNS) and --endpoint-url; raise --connect-timeout on a slow link.".to_owned(),
+            FailureClass::InvalidCredentials => "The credentials were rejected: check them with `aws sts get-caller-identity` (and --profile), then scan again.".to_owned(),
+            FailureClass::ExpiredToken => "The credentials have expired: refresh them (aws sso login, or assume the role again), then scan again.".to_owned(),
+            FailureClass::NoRegion => "Pass --region or set AWS_REGION.".to_owned(),
+            FailureClass::NoCredentials => "Configure credentials (aws configure, AWS_PROFILE, or a role) and scan again.".to_owned(),
+            FailureClass::ServerError => "AWS answered with a server error: scan again; if it persists, check the AWS Health Dashboard.".to_owned(),
+            FailureClass::NotCollected => format!(
+                "Take the snapshot again with this eksguard (eksguard aws snapshot), which collects {a}."
+            ),
+            FailureClass::Other => format!(
+                "Read AWS's message above; {a} is one of the read-only calls in deploy/iam/eksguard-scan-policy.json."
+            ),
+        }
     }
 }
 
@@ -144,6 +437,54 @@ pub fn is_permission_error(code: &str) -> bool {
     code.starts_with("AccessDenied")
         || code == "UnauthorizedOperation"
         || code == "AuthorizationError"
+}
+
+/// The reason phrase of the HTTP statuses AWS answers with.
+fn http_reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
+}
+
+/// The policy type an access-denied message names: `explicit deny in a
+/// service control policy`, `no identity-based policy allows the action`.
+pub fn denied_by(message: &str) -> Option<String> {
+    if let Some(i) = message.find("explicit deny in ") {
+        let rest = &message[i + "explicit deny in ".len()..];
+        let rest = rest.trim_start_matches("an ").trim_start_matches("a ");
+        // The policy type, up to a `:` before the policy's ARN, or the end.
+        let kind = rest.split([':', '.', '(']).next().unwrap_or(rest).trim();
+        if !kind.is_empty() {
+            return Some(format!("explicit deny in {}", with_article(kind)));
+        }
+    }
+    if let Some(i) = message.find("because no ") {
+        let rest = &message[i + "because no ".len()..];
+        if let Some(j) = rest.find(" allows") {
+            return Some(format!("no {} allows the action", &rest[..j]));
+        }
+    }
+    None
+}
+
+fn with_article(kind: &str) -> String {
+    let vowel = kind
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {kind}", if vowel { "an" } else { "a" })
 }
 
 /// `aws eks describe-cluster` → `cluster`.
@@ -469,6 +810,215 @@ pub struct EbsEncryptionByDefault {
     pub ebs_encryption_by_default: Option<bool>,
 }
 
+/// `aws eks describe-nodegroup` → `nodegroup`: a managed node group.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Nodegroup {
+    pub nodegroup_name: String,
+    pub nodegroup_arn: Option<String>,
+    pub cluster_name: Option<String>,
+    pub version: Option<String>,
+    pub release_version: Option<String>,
+    pub status: Option<String>,
+    pub capacity_type: Option<String>,
+    /// `AL2_x86_64`, `AL2023_x86_64_STANDARD`, `BOTTLEROCKET_x86_64`, `CUSTOM`, …
+    pub ami_type: Option<String>,
+    /// The node IAM role the instances run as.
+    pub node_role: Option<String>,
+    pub subnets: Option<Vec<String>>,
+    pub instance_types: Option<Vec<String>>,
+    pub remote_access: Option<RemoteAccess>,
+    pub launch_template: Option<LaunchTemplateSpec>,
+    pub resources: Option<NodegroupResources>,
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+impl Nodegroup {
+    /// The node group's ARN, or one built from the cluster's.
+    pub fn arn(&self, cluster_arn: &str) -> String {
+        self.nodegroup_arn.clone().unwrap_or_else(|| {
+            format!(
+                "{}/{}",
+                cluster_arn.replacen(":cluster/", ":nodegroup/", 1),
+                self.nodegroup_name
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RemoteAccess {
+    pub ec2_ssh_key: Option<String>,
+    pub source_security_groups: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LaunchTemplateSpec {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NodegroupResources {
+    /// The security group EKS creates for SSH when remote access is set.
+    pub remote_access_security_group: Option<String>,
+}
+
+/// `ec2 describe-launch-template-versions` → `LaunchTemplateVersions[]`
+/// (the snapshot never holds `UserData`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LaunchTemplateVersion {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version_number: Option<i64>,
+    pub default_version: Option<bool>,
+    pub launch_template_data: Option<LaunchTemplateData>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LaunchTemplateData {
+    pub image_id: Option<String>,
+    pub metadata_options: Option<MetadataOptions>,
+    pub security_group_ids: Option<Vec<String>>,
+}
+
+/// The instance metadata service options of a launch template.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MetadataOptions {
+    /// `required` (IMDSv2 only) or `optional` (IMDSv1 allowed).
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i64>,
+    /// `enabled` or `disabled`.
+    pub http_endpoint: Option<String>,
+}
+
+/// `aws eks describe-fargate-profile` → `fargateProfile`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FargateProfile {
+    pub fargate_profile_name: String,
+    pub fargate_profile_arn: Option<String>,
+    pub cluster_name: Option<String>,
+    /// The pod execution role Fargate pulls images and writes logs as.
+    pub pod_execution_role_arn: Option<String>,
+    pub subnets: Option<Vec<String>>,
+    pub status: Option<String>,
+}
+
+/// `aws eks describe-addon` → `addon`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Addon {
+    pub addon_name: String,
+    pub addon_arn: Option<String>,
+    pub cluster_name: Option<String>,
+    pub addon_version: Option<String>,
+    pub status: Option<String>,
+    pub service_account_role_arn: Option<String>,
+    /// JSON (or YAML) the add-on was configured with.
+    pub configuration_values: Option<String>,
+    pub pod_identity_associations: Option<Vec<String>>,
+}
+
+impl Addon {
+    /// A top-level key of `configurationValues` (JSON, or the flat YAML
+    /// `key: value` form the console writes), as a string.
+    pub fn configuration_value(&self, key: &str) -> Option<String> {
+        let text = self.configuration_values.as_deref()?.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if let Ok(v) = serde_json::from_str::<Value>(text) {
+            return match v.get(key)? {
+                Value::String(s) => Some(s.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            };
+        }
+        text.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim().trim_matches(['"', '\'']) == key && !l.starts_with([' ', '\t']))
+                .then(|| v.trim().trim_matches(['"', '\'']).to_owned())
+        })
+    }
+}
+
+/// `aws eks describe-cluster-versions` → `clusterVersions[]`: one
+/// Kubernetes minor and its support dates.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClusterVersionInfo {
+    pub cluster_version: String,
+    pub release_date: Option<String>,
+    /// ISO 8601; the first ten characters are the day.
+    pub end_of_standard_support_date: Option<String>,
+    pub end_of_extended_support_date: Option<String>,
+    /// `UNSUPPORTED`, `STANDARD_SUPPORT`, `EXTENDED_SUPPORT`.
+    pub version_status: Option<String>,
+}
+
+/// `aws logs describe-log-groups` → `logGroups[]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LogGroup {
+    pub log_group_name: String,
+    pub arn: Option<String>,
+    pub log_group_arn: Option<String>,
+    /// Days; absent means logs never expire.
+    pub retention_in_days: Option<i64>,
+    /// The KMS key the group is encrypted with; absent means CloudWatch's own.
+    pub kms_key_id: Option<String>,
+}
+
+/// `aws guardduty get-detector` (with its ID, which the call takes).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct GuardDutyDetector {
+    pub detector_id: String,
+    /// `ENABLED` or `DISABLED`.
+    pub status: Option<String>,
+    pub features: Option<Vec<GuardDutyFeature>>,
+    /// The older form of the protections (`Kubernetes.AuditLogs.Status`).
+    pub data_sources: Option<Value>,
+}
+
+impl GuardDutyDetector {
+    /// The status of a protection feature (`EKS_AUDIT_LOGS`,
+    /// `RUNTIME_MONITORING`, `EKS_RUNTIME_MONITORING`), upper-cased.
+    pub fn feature(&self, name: &str) -> Option<&GuardDutyFeature> {
+        self.features.iter().flatten().find(|f| f.name == name)
+    }
+
+    /// Whether a feature's status is `ENABLED`.
+    pub fn enabled(&self, name: &str) -> bool {
+        self.feature(name)
+            .and_then(|f| f.status.as_deref())
+            .is_some_and(|s| s.eq_ignore_ascii_case("ENABLED"))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct GuardDutyFeature {
+    pub name: String,
+    pub status: Option<String>,
+    pub additional_configuration: Option<Vec<GuardDutyAdditional>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct GuardDutyAdditional {
+    pub name: String,
+    pub status: Option<String>,
+}
+
 /// Decodes a policy document as IAM or a snapshot holds it: a JSON object
 /// (what the `aws` CLI prints), a JSON string (moto), or a URL-encoded JSON
 /// string (what the IAM API and the AWS SDKs return).
@@ -548,6 +1098,110 @@ mod tests {
         .unwrap();
         assert_eq!(c.compute_config, None);
         assert_eq!(c.logging.unwrap().cluster_logging.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn failures_are_classified_by_code_and_status() {
+        use FailureClass::*;
+        let c = FailureClass::classify;
+        assert_eq!(c("AccessDeniedException", Some(403)), AccessDenied);
+        assert_eq!(c("UnauthorizedOperation", Some(403)), AccessDenied);
+        assert_eq!(c("ResourceNotFoundException", Some(404)), NotFound);
+        assert_eq!(c("", Some(404)), NotFound);
+        assert_eq!(c("NoSuchEntity", Some(404)), NotFound);
+        assert_eq!(c("ThrottlingException", Some(400)), Throttled);
+        assert_eq!(c("", Some(429)), Throttled);
+        assert_eq!(c("InvalidClientTokenId", Some(403)), InvalidCredentials);
+        assert_eq!(
+            c("UnrecognizedClientException", Some(403)),
+            InvalidCredentials
+        );
+        assert_eq!(c("ExpiredTokenException", Some(403)), ExpiredToken);
+        assert_eq!(c("ExpiredToken", Some(400)), ExpiredToken);
+        assert_eq!(c("InternalFailure", Some(500)), ServerError);
+        assert_eq!(c("ValidationException", Some(400)), Other);
+        for class in FailureClass::ALL {
+            assert_eq!(FailureClass::parse(class.as_str()), Some(class));
+        }
+    }
+
+    #[test]
+    fn a_denial_names_the_policy_type_and_the_advice_follows_it() {
+        let scp = CollectionGap::new(
+            "eks:ListAccessEntries",
+            "access entries of cluster c",
+            Some(403),
+            "AccessDeniedException",
+            "User: arn:aws:sts::111122223333:assumed-role/scanner/s is not authorized to perform: eks:ListAccessEntries on resource: arn:aws:eks:eu-west-1:111122223333:cluster/c with an explicit deny in a service control policy: arn:aws:organizations::999999999999:policy/o-a1/service_control_policy/p-b2",
+            Some("0d3c2b1a-0000-4000-8000-000000000001".into()),
+        );
+        assert_eq!(scp.class, FailureClass::AccessDenied);
+        assert_eq!(
+            scp.denied_by.as_deref(),
+            Some("explicit deny in a service control policy")
+        );
+        assert_eq!(
+            scp.summary(),
+            "eks:ListAccessEntries was denied (explicit deny in a service control policy): HTTP 403 AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/scanner/s is not authorized to perform: eks:ListAccessEntries on resource: arn:aws:eks:eu-west-1:111122223333:cluster/c with an explicit deny in a service control policy: arn:aws:organizations::999999999999:policy/o-a1/service_control_policy/p-b2 (request ID 0d3c2b1a-0000-4000-8000-000000000001)"
+        );
+        assert_eq!(
+            scp.advice(),
+            "The call is blocked by an explicit deny in a service control policy: an Allow in the scanning principal's policy will not override it. Ask the owner of that policy to exempt the scanning role from the deny of eks:ListAccessEntries, then scan again."
+        );
+        let none = CollectionGap::new(
+            "iam:GetPolicy",
+            "x",
+            Some(403),
+            "AccessDenied",
+            "User: arn:aws:iam::1:user/a is not authorized to perform: iam:GetPolicy on resource: policy p because no identity-based policy allows the iam:GetPolicy action",
+            None,
+        );
+        assert_eq!(
+            none.denied_by.as_deref(),
+            Some("no identity-based policy allows the action")
+        );
+        assert!(
+            none.advice()
+                .starts_with("Allow iam:GetPolicy to the scanning principal")
+        );
+        // A bare 404 (an emulator without the API): not a permission problem.
+        let missing = CollectionGap::new(
+            "eks:ListAccessEntries",
+            "x",
+            Some(404),
+            "",
+            "The requested URL was not found on the server.",
+            None,
+        );
+        assert_eq!(missing.class, FailureClass::NotFound);
+        assert_eq!(
+            missing.summary(),
+            "eks:ListAccessEntries answered not found: HTTP 404 Not Found: The requested URL was not found on the server."
+        );
+        assert!(!missing.advice().contains("Allow"), "{}", missing.advice());
+    }
+
+    #[test]
+    fn addon_configuration_values_read_as_json_or_flat_yaml() {
+        let mut a = Addon {
+            addon_name: "vpc-cni".into(),
+            configuration_values: Some(
+                r#"{"enableNetworkPolicy": "true", "env": {"X": "1"}}"#.into(),
+            ),
+            ..Default::default()
+        };
+        assert_eq!(
+            a.configuration_value("enableNetworkPolicy").as_deref(),
+            Some("true")
+        );
+        a.configuration_values = Some(
+            "enableNetworkPolicy: \"true\"\nnodeAgent:\n  enablePolicyEventLogs: \"true\"\n".into(),
+        );
+        assert_eq!(
+            a.configuration_value("enableNetworkPolicy").as_deref(),
+            Some("true")
+        );
+        assert_eq!(a.configuration_value("enablePolicyEventLogs"), None);
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub use finding::{
 };
 pub use inventory::Inventory;
 pub use meta::{ControlMeta, Pillar, Responsibility, Severity};
-pub use object::{Object, ObjectRef, Source, string_map, type_name};
+pub use object::{
+    Object, ObjectRef, Origin, OriginDocument, OriginMap, Source, TemplateLine, string_map,
+    type_name,
+};
 pub use path::{JsonPath, PathSeg, Pos, Spans, node_count};
 pub use results::{AwsData, CheckResult, Gap, GapKind, Need, Status};
 pub use workload::{CONTAINER_FIELDS, ContainerRef, PodSpecRef, WORKLOAD_KINDS, pod_spec_keys};

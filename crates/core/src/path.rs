@@ -161,6 +161,16 @@ impl Spans {
         self.0.get(offset..offset + len).map(|s| Spans(s.to_vec()))
     }
 
+    /// Forgets the positions of the subtree of `len` nodes at pre-order
+    /// `offset`, for a value whose subtree there was removed.
+    pub fn remove(&mut self, offset: usize, len: usize) {
+        let end = (offset + len).min(self.0.len());
+        if offset < end {
+            self.0.drain(offset..end);
+            self.0.shrink_to_fit();
+        }
+    }
+
     /// The spans of the subtree rooted at `path`.
     pub fn subtree(&self, value: &Value, path: &JsonPath) -> Option<Spans> {
         let (idx, node, complete) = walk(value, path);

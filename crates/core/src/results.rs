@@ -106,6 +106,21 @@ pub enum AwsData {
     EbsDefaults,
     /// ECR image scan findings.
     EcrFindings,
+    /// Managed node groups (`eks:ListNodegroups`, `eks:DescribeNodegroup`).
+    NodeGroups,
+    /// The launch templates of the node groups
+    /// (`ec2:DescribeLaunchTemplateVersions`).
+    LaunchTemplates,
+    /// Fargate profiles.
+    FargateProfiles,
+    /// EKS add-ons.
+    Addons,
+    /// The EKS release calendar (`eks:DescribeClusterVersions`).
+    ClusterVersions,
+    /// The cluster's CloudWatch Logs group.
+    ControlPlaneLogGroup,
+    /// Amazon GuardDuty in the cluster's region.
+    GuardDuty,
 }
 
 impl AwsData {
@@ -121,6 +136,13 @@ impl AwsData {
             AwsData::Kms => "KMS keys",
             AwsData::EbsDefaults => "the region's EBS encryption-by-default setting",
             AwsData::EcrFindings => "ECR image scan findings",
+            AwsData::NodeGroups => "EKS managed node groups",
+            AwsData::LaunchTemplates => "the node groups' EC2 launch templates",
+            AwsData::FargateProfiles => "EKS Fargate profiles",
+            AwsData::Addons => "EKS add-ons",
+            AwsData::ClusterVersions => "the EKS Kubernetes version calendar",
+            AwsData::ControlPlaneLogGroup => "the cluster's CloudWatch Logs group",
+            AwsData::GuardDuty => "Amazon GuardDuty detectors",
         }
     }
 
@@ -133,6 +155,13 @@ impl AwsData {
                 AwsData::AccessEntries
             }
             ("eks", op) if op.contains("PodIdentity") => AwsData::PodIdentity,
+            ("eks", op) if op.contains("Nodegroup") => AwsData::NodeGroups,
+            ("eks", op) if op.contains("FargateProfile") => AwsData::FargateProfiles,
+            ("eks", op) if op.contains("Addon") => AwsData::Addons,
+            ("eks", "DescribeClusterVersions") => AwsData::ClusterVersions,
+            ("ec2", "DescribeLaunchTemplateVersions") => AwsData::LaunchTemplates,
+            ("logs", _) => AwsData::ControlPlaneLogGroup,
+            ("guardduty", _) => AwsData::GuardDuty,
             ("eks", _) => AwsData::Cluster,
             ("iam", "ListOpenIDConnectProviders" | "GetOpenIDConnectProvider") => {
                 AwsData::OidcProviders
@@ -253,6 +282,31 @@ mod tests {
         assert_eq!(
             AwsData::for_action("sts:GetCallerIdentity"),
             AwsData::Account
+        );
+        assert_eq!(
+            AwsData::for_action("eks:DescribeNodegroup"),
+            AwsData::NodeGroups
+        );
+        assert_eq!(
+            AwsData::for_action("eks:ListFargateProfiles"),
+            AwsData::FargateProfiles
+        );
+        assert_eq!(AwsData::for_action("eks:DescribeAddon"), AwsData::Addons);
+        assert_eq!(
+            AwsData::for_action("eks:DescribeClusterVersions"),
+            AwsData::ClusterVersions
+        );
+        assert_eq!(
+            AwsData::for_action("ec2:DescribeLaunchTemplateVersions"),
+            AwsData::LaunchTemplates
+        );
+        assert_eq!(
+            AwsData::for_action("logs:DescribeLogGroups"),
+            AwsData::ControlPlaneLogGroup
+        );
+        assert_eq!(
+            AwsData::for_action("guardduty:GetDetector"),
+            AwsData::GuardDuty
         );
     }
 

@@ -17,9 +17,63 @@ pub struct Target {
     /// Named profile from the AWS config files.
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
-    /// Send every AWS call to this endpoint (an emulator such as moto).
-    #[arg(long, value_name = "URL")]
+    /// Send every AWS call to this endpoint (an emulator such as moto):
+    /// an http:// or https:// URL.
+    #[arg(long, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
+    /// Give up connecting to an AWS endpoint after this many seconds.
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout, default_value = "3")]
+    pub connect_timeout: Option<std::time::Duration>,
+}
+
+/// An endpoint URL as the SDK needs it: `http://` or `https://` and a host.
+pub fn parse_endpoint_url(s: &str) -> Result<String, String> {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return Err(format!(
+            "`{s}` has no scheme: give a URL such as http://{s} or https://{s}"
+        ));
+    };
+    if !matches!(scheme, "http" | "https") {
+        return Err(format!(
+            "`{s}`: the scheme must be http or https, not {scheme}"
+        ));
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_only = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let name = if host_only.starts_with('[') {
+        host_only
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('[')
+    } else {
+        host_only.split(':').next().unwrap_or("")
+    };
+    if name.is_empty() {
+        return Err(format!("`{s}` has no host"));
+    }
+    if let Some(port) = host_only
+        .rsplit_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.ends_with(']'))
+        && !host_only.ends_with(']')
+        && port.parse::<u16>().is_err()
+    {
+        return Err(format!("`{s}`: `{port}` is not a port number"));
+    }
+    Ok(s.to_owned())
+}
+
+/// Seconds, more than zero (fractions allowed).
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() && secs <= 3600.0 => {
+            Ok(std::time::Duration::from_secs_f64(secs))
+        }
+        _ => Err(format!(
+            "`{s}` is not a number of seconds between 0 and 3600"
+        )),
+    }
 }
 
 #[derive(clap::Args)]
@@ -39,7 +93,9 @@ enum Command {
 struct SnapshotArgs {
     #[command(flatten)]
     target: Target,
-    /// Directory to write (created if missing).
+    /// Directory to write (created if missing). A previous snapshot there is
+    /// replaced as a whole, atomically; any other non-empty directory is
+    /// refused.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 }
@@ -53,23 +109,53 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 #[cfg(feature = "aws-live")]
 fn snapshot(a: SnapshotArgs) -> anyhow::Result<u8> {
     use anyhow::Context;
-    let target = live_target(&a.target)?;
-    let docs = eksguard_aws::live::collect_blocking(&target)?;
-    eksguard_aws::write_snapshot(
-        &a.out,
-        &docs,
-        &target.cluster,
-        docs_region(&docs).as_deref(),
-    )
-    .with_context(|| format!("cannot write snapshot to {}", a.out.display()))?;
-    for g in &docs.gaps {
-        eprintln!(
-            "warning: could not check {}: {} ({})",
-            g.what, g.action, g.code
+    // Refuse before collecting: a wrong --out should not cost a collection.
+    if a.out.is_dir()
+        && std::fs::read_dir(&a.out).is_ok_and(|mut d| d.next().is_some())
+        && !eksguard_aws::is_eksguard_snapshot(&a.out)
+    {
+        anyhow::bail!(
+            "{} is not empty and is not an eksguard snapshot (no {}): refusing to replace it; choose a new or empty directory",
+            a.out.display(),
+            eksguard_aws::INDEX
         );
     }
-    eprintln!("wrote {} files to {}", docs.docs.len() + 1, a.out.display());
+    let target = live_target(&a.target)?;
+    let docs = eksguard_aws::live::collect_blocking(&target)?;
+    let region = docs_region(&docs).or(docs.region.clone());
+    print_identity(docs.identity().as_ref(), region.as_deref(), "collecting as");
+    let replaced = eksguard_aws::is_eksguard_snapshot(&a.out);
+    eksguard_aws::write_snapshot(&a.out, &docs, &target.cluster, region.as_deref())
+        .with_context(|| format!("cannot write snapshot to {}", a.out.display()))?;
+    for g in &docs.gaps {
+        eprintln!("warning: could not collect {}: {}", g.what, g.summary());
+    }
+    eprintln!(
+        "wrote {} files to {}{}",
+        docs.docs.len() + 1,
+        a.out.display(),
+        if replaced {
+            " (replacing the previous snapshot)"
+        } else {
+            ""
+        }
+    );
     Ok(crate::exit::OK)
+}
+
+/// Says on stderr which principal the AWS side was read as.
+fn print_identity(
+    id: Option<&eksguard_core::aws::CallerIdentity>,
+    region: Option<&str>,
+    verb: &str,
+) {
+    let Some(id) = id else { return };
+    eprintln!(
+        "AWS: {verb} {} (account {}{})",
+        id.arn.as_deref().unwrap_or("an unknown principal"),
+        id.account.as_deref().unwrap_or("?"),
+        region.map(|r| format!(", region {r}")).unwrap_or_default()
+    );
 }
 
 #[cfg(not(feature = "aws-live"))]
@@ -93,6 +179,7 @@ fn live_target(t: &Target) -> anyhow::Result<eksguard_aws::live::Target> {
         region: t.region.clone(),
         profile: t.profile.clone(),
         endpoint_url: t.endpoint_url.clone(),
+        connect_timeout: t.connect_timeout,
     })
 }
 
@@ -124,6 +211,11 @@ pub fn facts_for_scan(
             None => None,
             Some(dir) => match eksguard_aws::read_snapshot(dir) {
                 Ok((facts, problems)) => {
+                    print_identity(
+                        facts.identity.as_ref(),
+                        facts.region.as_deref(),
+                        &format!("snapshot {} was collected as", dir.display()),
+                    );
                     errors.extend(
                         problems
                             .iter()
@@ -151,7 +243,13 @@ pub fn facts_for_scan(
 #[cfg(feature = "aws-live")]
 fn live_facts(target: &Target) -> anyhow::Result<AwsFacts> {
     let docs = eksguard_aws::live::collect_blocking(&live_target(target)?)?;
-    Ok(docs.to_facts(true).0)
+    let facts = docs.to_facts(true).0;
+    print_identity(
+        facts.identity.as_ref(),
+        facts.region.as_deref().or(docs.region.as_deref()),
+        "scanning as",
+    );
+    Ok(facts)
 }
 
 #[cfg(not(feature = "aws-live"))]

@@ -74,17 +74,25 @@ impl Live {
         self.plan.k8s_minor
     }
 
-    /// Lists everything, checking each resource's objects as its list
-    /// completes (so Secret values are dropped while the rest is still being
-    /// listed). Batches come back in the plan's order.
+    /// Lists everything, checking each page's objects as it arrives and
+    /// keeping only what the inventory controls read (so Secret values are
+    /// dropped, and a large cluster is never held whole). Batches come back
+    /// in the plan's order.
     pub fn collect(self, opts: &ScanOptions) -> (Vec<Batch>, Vec<InputError>, Vec<Gap>) {
         self.collect_with(|objects, errors| crate::pipeline::check(objects, errors, opts))
     }
 
-    /// Lists everything without checking it yet (the objects stay whole),
-    /// for a scan that must first read what the workloads run.
+    /// Lists everything without checking it yet (the objects stay whole).
     pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>, Vec<Gap>) {
         self.collect_with(|objects, errors| Unchecked { objects, errors })
+    }
+
+    /// Lists everything without checking it yet, for a scan that must first
+    /// read what the workloads run: the ECR images are read from each page
+    /// as it arrives, and its objects are kept as compact JSON until they
+    /// can be checked ([`Packed::objects`]), not whole.
+    pub fn collect_packed(self) -> (Vec<Packed>, Vec<InputError>, Vec<Gap>) {
+        self.collect_with(Packed::pack)
     }
 
     fn collect_with<T>(
@@ -93,10 +101,16 @@ impl Live {
     ) -> (Vec<T>, Vec<InputError>, Vec<Gap>) {
         let mut batches: Vec<(usize, T)> = Vec::new();
         let on_batch = |b: eksguard_kube::Batch| {
+            if b.restart {
+                // The list started again or failed: its pages so far do not count.
+                batches.retain(|(i, _)| *i != b.index);
+            }
             batches.push((b.index, each(b.objects, b.errors)));
+            crate::progress::list_done();
         };
         let listing = eksguard_kube::collect(&self.conn.client, &self.plan, on_batch);
         let eksguard_kube::Problems { mut errors, gaps } = self.rt.block_on(listing);
+        // Stable: the pages of one list stay in order.
         batches.sort_by_key(|(i, _)| *i);
         // Lists finish in any order.
         errors.sort_by(|a, b| (&a.input, &a.message).cmp(&(&b.input, &b.message)));
@@ -130,10 +144,59 @@ impl Live {
     pub fn collect_unchecked(self) -> (Vec<Unchecked>, Vec<InputError>, Vec<Gap>) {
         (Vec::new(), Vec::new(), Vec::new())
     }
+
+    pub fn collect_packed(self) -> (Vec<Packed>, Vec<InputError>, Vec<Gap>) {
+        (Vec::new(), Vec::new(), Vec::new())
+    }
 }
 
 /// One resource's objects, listed but not checked yet.
 pub struct Unchecked {
     pub objects: Vec<eksguard_core::Object>,
     pub errors: Vec<InputError>,
+}
+
+/// One page of objects, listed but not checked yet: each object as compact
+/// JSON (several times smaller than the parsed object), with the ECR images
+/// its pods run.
+pub struct Packed {
+    packed: Vec<(eksguard_core::Source, Box<[u8]>)>,
+    pub errors: Vec<InputError>,
+    pub ecr_images: Vec<eksguard_images::EcrImage>,
+}
+
+impl Packed {
+    #[cfg_attr(not(feature = "kube-live"), allow(dead_code))]
+    pub fn pack(objects: Vec<eksguard_core::Object>, errors: Vec<InputError>) -> Packed {
+        let ecr_images = super::images::ecr_images(&objects);
+        let packed = objects
+            .into_iter()
+            .filter_map(|o| {
+                let bytes = serde_json::to_vec(&o.raw).ok()?;
+                Some((o.source, bytes.into_boxed_slice()))
+            })
+            .collect();
+        Packed {
+            packed,
+            errors,
+            ecr_images,
+        }
+    }
+
+    /// The objects again, as listed.
+    pub fn objects(self) -> (Vec<eksguard_core::Object>, Vec<InputError>) {
+        let mut errors = self.errors;
+        let mut objects = Vec::with_capacity(self.packed.len());
+        for (source, bytes) in self.packed {
+            let file = source.file.to_string();
+            let parsed = serde_json::from_slice(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|raw| eksguard_core::Object::from_value(raw, None, source));
+            match parsed {
+                Ok(o) => objects.push(o),
+                Err(e) => errors.push(InputError::error(file, e)),
+            }
+        }
+        (objects, errors)
+    }
 }

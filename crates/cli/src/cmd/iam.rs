@@ -64,7 +64,13 @@ fn blast(a: BlastArgs) -> anyhow::Result<u8> {
             "no AWS side to analyse: pass --aws-snapshot DIR or --aws --cluster NAME, or a directory holding an AWS snapshot"
         );
     };
-    let (objects, load_errors) = crate::pipeline::load_all(&a.paths, &Default::default());
+    // Each object reduced as it is read (Secret and ConfigMap payloads,
+    // status, managedFields): a dump is never held whole.
+    let (objects, load_errors) =
+        crate::pipeline::load_each(&a.paths, &Default::default(), &|mut o| {
+            crate::pipeline::reduce(&mut o);
+            o
+        });
     errors.extend(load_errors);
     let mut inv = Inventory::new(objects);
     inv.aws = Some(facts);

@@ -168,7 +168,11 @@ pub fn ecr_images_in_files(
     let found: Vec<Vec<eksguard_images::EcrImage>> = inputs
         .par_iter()
         .filter(|i| !matches!(i, eksguard_files::Input::Stdin))
-        .map(|i| ecr_images(&eksguard_files::load(i, read).objects))
+        // Each object's images as it is read: a dump is never held whole.
+        .map(|i| {
+            let l = eksguard_files::load_with(i, read, &|o| ecr_images(std::slice::from_ref(&o)));
+            l.items.into_iter().flatten().collect()
+        })
         .collect();
     let mut all: Vec<_> = found.into_iter().flatten().collect();
     all.sort();

@@ -8,6 +8,7 @@ pub mod frameworks;
 pub mod iam;
 pub mod images;
 pub mod netpol;
+pub mod paths;
 pub mod pss;
 pub mod scan;
 pub mod webhook;

@@ -101,8 +101,21 @@ fn report_errors(errors: &[InputError]) -> bool {
     errors.iter().any(|e| e.level == ErrorLevel::Error)
 }
 
+/// The objects the engine reads, without what it never reads (`status`,
+/// `managedFields`, last-applied copies), kept as they are read: a dump is
+/// never held whole.
+fn load(paths: &[std::path::PathBuf]) -> (Vec<Object>, Vec<InputError>) {
+    let (kept, errors) = crate::pipeline::load_each(paths, &Default::default(), &|mut o| {
+        eksguard_controls::netpol::reads(&o).then(|| {
+            o.reduce();
+            o
+        })
+    });
+    (kept.into_iter().flatten().collect(), errors)
+}
+
 fn reach(args: ReachArgs) -> anyhow::Result<u8> {
-    let (objects, errors) = crate::pipeline::load_all(&args.paths, &Default::default());
+    let (objects, errors) = load(&args.paths);
     let cluster = cluster(&objects);
     let reach = cluster.reachability();
     let text = eksguard_netpol::render(&reach, args.format);
@@ -121,7 +134,7 @@ fn reach(args: ReachArgs) -> anyhow::Result<u8> {
 }
 
 fn why(args: WhyArgs) -> anyhow::Result<u8> {
-    let (objects, errors) = crate::pipeline::load_all(&args.paths, &Default::default());
+    let (objects, errors) = load(&args.paths);
     let cluster = cluster(&objects);
     let failed = report_errors(&errors);
     let explanation = match eksguard_netpol::explain(&cluster, &args.from, &args.to, args.port) {

@@ -57,57 +57,130 @@ struct Verdict {
     evaluation: eksguard_pss::Evaluation,
 }
 
+/// What reading one object gave.
+enum Seen {
+    Namespace(Object),
+    /// A verdict, at the policy of a namespace without a Namespace object
+    /// unless `--level` was given; with the object (compact JSON) to judge
+    /// again once the namespace's policy is known to differ.
+    Verdict(Verdict, Option<Box<[u8]>>),
+    Error(InputError),
+    Other,
+}
+
+/// The verdict on one object at `lv`, or why it cannot be judged.
+fn judge(
+    obj: &Object,
+    raw: &serde_json::Value,
+    lv: LevelVersion,
+    evaluator: &Evaluator,
+) -> Result<Option<Verdict>, InputError> {
+    let target = match eksguard_pss::pod_target(&obj.api_version, &obj.kind, raw) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            return Err(InputError::error(
+                obj.source.file.to_string(),
+                format!("{}: {e}", obj.obj_ref().short()),
+            )
+            .at(obj.source.line, obj.source.column));
+        }
+    };
+    let evaluation = evaluator.evaluate(lv, &target.metadata, &target.spec);
+    Ok(Some(Verdict {
+        file: obj.source.file.to_string(),
+        line: obj.source.line,
+        obj: (
+            obj.api_version.clone(),
+            obj.kind.clone(),
+            obj.namespace.clone(),
+            obj.name.clone(),
+        ),
+        lv,
+        kind: target.kind,
+        evaluation,
+    }))
+}
+
+/// Objects are judged as they are read (a dump is never held whole): at
+/// `--level`, or at the policy of a namespace the input has no Namespace
+/// object for. Namespace objects may come after their pods, so each judged
+/// object is kept as compact JSON until the end, and judged again if its
+/// namespace turns out to have another enforce level.
 pub fn run(cmd: Command) -> anyhow::Result<u8> {
     let Command::Check(args) = cmd;
     if !matches!(args.format.as_str(), "text" | "json") {
         anyhow::bail!("unknown format `{}` (expected text or json)", args.format);
     }
     let config = crate::config::load(args.config.as_deref())?.config;
-    let (objects, mut errors) =
-        crate::pipeline::load_all(&args.paths, &eksguard_files::ReadOptions::default());
-    let namespaces: std::collections::HashMap<&str, &Object> = objects
-        .iter()
-        .filter(|o| o.is("", "Namespace"))
-        .map(|o| (o.name.as_str(), o))
-        .collect();
     let evaluator = Evaluator::new(args.k8s_version);
-    let results: Vec<Result<Option<Verdict>, InputError>> = objects
-        .par_iter()
-        .map(|obj| {
-            let target = match eksguard_pss::pod_target(&obj.api_version, &obj.kind, &obj.raw) {
-                Ok(Some(t)) => t,
-                Ok(None) => return Ok(None),
-                Err(e) => {
-                    return Err(InputError::error(
-                        obj.source.file.to_string(),
-                        format!("{}: {e}", obj.obj_ref().short()),
-                    )
-                    .at(obj.source.line, obj.source.column));
-                }
+    let fixed = args
+        .level
+        .map(|level| LevelVersion::new(level, args.version));
+    let default_lv = eksguard_controls::pss::namespace_policy(None, &config)
+        .0
+        .enforce;
+    let see = |obj: Object| -> Seen {
+        if obj.is("", "Namespace") {
+            let mut obj = obj;
+            obj.reduce();
+            return Seen::Namespace(obj);
+        }
+        let lv = fixed.unwrap_or(default_lv);
+        match judge(&obj, &obj.raw, lv, &evaluator) {
+            Ok(Some(v)) => {
+                let keep = fixed
+                    .is_none()
+                    .then(|| serde_json::to_vec(&obj.raw).ok().map(Vec::into_boxed_slice))
+                    .flatten();
+                Seen::Verdict(v, keep)
+            }
+            Ok(None) => Seen::Other,
+            Err(e) => Seen::Error(e),
+        }
+    };
+    let progress = crate::progress::Progress::start("pss check");
+    let (seen, mut errors) =
+        crate::pipeline::load_each(&args.paths, &eksguard_files::ReadOptions::default(), &|o| {
+            crate::progress::object_done();
+            see(o)
+        });
+    progress.finish();
+    let mut namespaces: std::collections::HashMap<String, Object> = Default::default();
+    let mut pending = Vec::new();
+    for s in seen {
+        match s {
+            Seen::Namespace(o) => {
+                namespaces.insert(o.name.clone(), o);
+            }
+            Seen::Verdict(v, raw) => pending.push((v, raw)),
+            Seen::Error(e) => errors.push(e),
+            Seen::Other => {}
+        }
+    }
+    let results: Vec<Result<Option<Verdict>, InputError>> = pending
+        .into_par_iter()
+        .map(|(v, raw)| {
+            let Some(raw) = raw else { return Ok(Some(v)) };
+            let ns = v.obj.2.as_deref().unwrap_or("default");
+            let lv = eksguard_controls::pss::namespace_policy(namespaces.get(ns), &config)
+                .0
+                .enforce;
+            if lv == v.lv {
+                return Ok(Some(v));
+            }
+            let value: serde_json::Value = serde_json::from_slice(&raw)
+                .map_err(|e| InputError::error(v.file.clone(), e.to_string()))?;
+            let source = eksguard_core::Source {
+                file: std::sync::Arc::from(v.file.as_str()),
+                document: 0,
+                item: None,
+                line: v.line,
+                column: 1,
             };
-            let lv = match args.level {
-                Some(level) => LevelVersion::new(level, args.version),
-                None => {
-                    let ns = obj.namespace.as_deref().unwrap_or("default");
-                    eksguard_controls::pss::namespace_policy(namespaces.get(ns).copied(), &config)
-                        .0
-                        .enforce
-                }
-            };
-            let evaluation = evaluator.evaluate(lv, &target.metadata, &target.spec);
-            Ok(Some(Verdict {
-                file: obj.source.file.to_string(),
-                line: obj.source.line,
-                obj: (
-                    obj.api_version.clone(),
-                    obj.kind.clone(),
-                    obj.namespace.clone(),
-                    obj.name.clone(),
-                ),
-                lv,
-                kind: target.kind,
-                evaluation,
-            }))
+            let obj = Object::from_value(value, None, source)
+                .map_err(|e| InputError::error(v.file.clone(), e))?;
+            judge(&obj, &obj.raw, lv, &evaluator)
         })
         .collect();
     let mut verdicts = Vec::new();

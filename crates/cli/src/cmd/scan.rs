@@ -10,7 +10,8 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// Files, directories (recursive) or `-` for stdin. Directories with a
-    /// kustomization are rendered with `kubectl kustomize`.
+    /// kustomization are rendered with `kubectl kustomize`, Helm charts
+    /// (`Chart.yaml`) with `helm template`.
     #[arg(required_unless_present_any = ["aws", "aws_snapshot", "kube"], value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// table (default), json, sarif, junit, markdown, policyreport, html.
@@ -43,6 +44,14 @@ pub struct Args {
     /// Configuration file [default: ./eksguard.yaml if present].
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Values file for the Helm charts found under PATH, after each chart's
+    /// own values.yaml (repeatable; `helm template --values`).
+    #[arg(long, value_name = "FILE")]
+    helm_values: Vec<PathBuf>,
+    /// A value for the Helm charts found under PATH (repeatable; `helm
+    /// template --set`).
+    #[arg(long, value_name = "K=V")]
+    helm_set: Vec<String>,
     /// Refuse input files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     max_file_size: u64,
@@ -162,6 +171,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         None => None,
     };
     let today = args.now.unwrap_or_else(Date::today);
+    crate::pipeline::phase("start");
+    let progress = crate::progress::Progress::start("scan");
     let live = super::cluster::Live::start(&args.kube)?;
     let (aws, aws_errors) = super::aws::facts_for_scan(
         args.aws,
@@ -177,6 +188,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let read = eksguard_files::ReadOptions {
         max_file_size: args.max_file_size,
+        helm: eksguard_files::HelmOptions {
+            values: args.helm_values.clone(),
+            set: args.helm_set.clone(),
+        },
         ..Default::default()
     };
     let k8s_minor = args
@@ -192,10 +207,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let ecr = if args.aws {
         let mut ecr_images = super::images::ecr_images_in_files(&args.paths, &read);
         if let Some(l) = live.take() {
-            let (batches, errors, live_gaps) = l.collect_unchecked();
-            ecr_images.extend(super::images::ecr_images(
-                batches.iter().flat_map(|b| &b.objects),
-            ));
+            let (batches, errors, live_gaps) = l.collect_packed();
+            ecr_images.extend(batches.iter().flat_map(|b| b.ecr_images.iter().cloned()));
             unchecked = Some((batches, errors));
             gaps.extend(live_gaps);
         }
@@ -228,13 +241,17 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         (None, Some((batches, errors))) => (
             batches
                 .into_iter()
-                .map(|b| pipeline::check(b.objects, b.errors, &opts))
+                .map(|b| {
+                    let (objects, errors) = b.objects();
+                    pipeline::check(objects, errors, &opts)
+                })
                 .collect(),
             errors,
         ),
         (None, None) => Default::default(),
     };
     let mut out = pipeline::scan(&args.paths, batches, gaps, &opts);
+    progress.finish();
     out.errors.extend(aws_errors);
     out.errors.extend(image_errors);
     out.errors.extend(live_errors);
@@ -274,6 +291,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         fail_on,
         timestamp,
     };
+    crate::pipeline::phase("frameworks, baseline");
     let mut w = super::output(args.output.as_deref())?;
     eksguard_report::render(
         format,
@@ -282,6 +300,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         super::use_color(args.output.is_some()),
     )?;
     w.flush()?;
+    crate::pipeline::phase("report written");
     // On a terminal the table already lists input errors; otherwise tell stderr.
     if format != Format::Table || args.output.is_some() {
         for e in &out.errors {

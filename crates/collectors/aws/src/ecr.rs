@@ -2,7 +2,6 @@
 //! as the documents `aws ecr describe-image-scan-findings` prints (pages
 //! merged), so the image gate reads them exactly like report files.
 
-use crate::live::error_parts;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::date_time::Format;
 use eksguard_core::InputError;
@@ -118,20 +117,15 @@ async fn findings(
                 ));
             }
             Err(e) => {
-                let (code, message) = error_parts(&e);
-                let message = if eksguard_core::aws::is_permission_error(&code) {
-                    format!(
-                        "could not read the ECR scan findings of {} in {}: missing permission {ACTION} ({code})",
-                        img.id(),
-                        img.region
-                    )
-                } else {
-                    format!(
-                        "could not read the ECR scan findings of {} in {}: {ACTION} failed: {code} {message}",
-                        img.id(),
-                        img.region
-                    )
-                };
+                let endpoint = format!("https://api.ecr.{}.amazonaws.com", img.region);
+                let gap = crate::failure::of(&e, &endpoint).gap(ACTION, "");
+                let message = format!(
+                    "could not read the ECR scan findings of {} in {}: {}. {}",
+                    img.id(),
+                    img.region,
+                    gap.summary(),
+                    gap.advice()
+                );
                 return Err(InputError::error(input, message));
             }
         };

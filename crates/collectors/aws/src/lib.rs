@@ -12,10 +12,14 @@
 //!   scan of the snapshot taken at the same time therefore see the same facts.
 //!
 //! The crate does not judge anything: controls live in `eksguard-controls`.
+//! A call that fails is kept in AWS's own words ([`failure`]) as a
+//! [`eksguard_core::aws::CollectionGap`] in the snapshot's index.
 
 #[cfg(feature = "live")]
 mod ecr;
 mod error;
+#[cfg(feature = "live")]
+pub mod failure;
 pub mod layout;
 #[cfg(feature = "live")]
 pub mod live;
@@ -71,8 +75,104 @@ pub fn find_snapshots(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-/// Writes `docs` as a snapshot directory (creating it), with the index file.
+/// Whether `dir` holds a snapshot eksguard wrote (its [`INDEX`] names the
+/// format): the only non-empty directory [`write_snapshot`] replaces.
+pub fn is_eksguard_snapshot(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(INDEX))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.get("format")?.as_str().map(str::to_owned))
+        .is_some_and(|f| f.starts_with("eksguard-aws-snapshot/"))
+}
+
+/// Writes `docs` as the snapshot directory `dir`, atomically as a whole:
+/// everything is written into a new hidden directory beside `dir`, which
+/// is then renamed into place, so `dir` never mixes two collections (a
+/// role deleted since the last snapshot is not left behind) and a failed
+/// write leaves the previous snapshot as it was.
+///
+/// A non-empty `dir` that is not an eksguard snapshot is refused. The
+/// previous snapshot is moved aside and removed after the new one is in
+/// place (two renames: a crash between them leaves it beside `dir` as
+/// `.NAME.eksguard-old-*`).
 pub fn write_snapshot(
+    dir: &Path,
+    docs: &Documents,
+    cluster: &str,
+    region: Option<&str>,
+) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    let replace = match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {
+            let empty = std::fs::read_dir(dir)?.next().is_none();
+            if !empty && !is_eksguard_snapshot(dir) {
+                return Err(Error::new(
+                    ErrorKind::AlreadyExists,
+                    format!(
+                        "{} is not empty and is not an eksguard snapshot (no {INDEX} of format {FORMAT}): refusing to replace it; choose a new or empty directory",
+                        dir.display()
+                    ),
+                ));
+            }
+            true
+        }
+        Ok(_) => {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!("{} exists and is not a directory", dir.display()),
+            ));
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
+    };
+    let name = dir
+        .file_name()
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("{}: not a directory name to write", dir.display()),
+            )
+        })?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let stamp = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let tmp = parent.join(format!(".{name}.eksguard-tmp-{stamp}"));
+    std::fs::create_dir(&tmp)?;
+    if let Err(e) = write_all(&tmp, docs, cluster, region) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if replace {
+        let old = parent.join(format!(".{name}.eksguard-old-{stamp}"));
+        if let Err(e) = std::fs::rename(dir, &old) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        if let Err(e) = std::fs::rename(&tmp, dir) {
+            // Put the previous snapshot back.
+            let _ = std::fs::rename(&old, dir);
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        std::fs::remove_dir_all(&old)
+    } else {
+        std::fs::rename(&tmp, dir)
+    }
+}
+
+/// Writes every document and the index into the (new, empty) `dir`.
+fn write_all(
     dir: &Path,
     docs: &Documents,
     cluster: &str,
@@ -85,7 +185,6 @@ pub fn write_snapshot(
         }
         std::fs::write(&path, pretty(&d.value))?;
     }
-    std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join(INDEX), pretty(&docs.index(cluster, region)))
 }
 

@@ -1,25 +1,33 @@
 //! Live collection with the AWS SDK for Rust.
 //!
-//! [`collect`] calls the read-only operations in [`OPERATIONS`] (and no
-//! other: a recording interceptor on every client enforces it in tests) and
-//! turns each answer into the JSON the `aws` CLI would print for it, in the
-//! snapshot layout. Calls run concurrently; the SDK's standard retry mode
-//! retries throttling with exponential backoff; a call that still fails
-//! becomes a [`CollectionGap`] (the `AWS-001` finding) and the rest goes on.
+//! [`connect`] checks what a person can fix before any call (the profile
+//! exists, a region is set, credentials are found) and [`collect`] first
+//! asks STS who the scan runs as, failing fast and in words when nothing
+//! answers. Then it calls the read-only operations in [`OPERATIONS`] (and
+//! no other: a recording interceptor on every client enforces it in tests)
+//! and turns each answer into the JSON the `aws` CLI would print for it, in
+//! the snapshot layout. Calls run concurrently; the SDK's standard retry
+//! mode retries throttling with exponential backoff; a call that still
+//! fails becomes a [`CollectionGap`] in AWS's own words (HTTP status,
+//! error code, message, request ID; the `AWS-001` finding) and the rest
+//! goes on.
 
+use crate::failure::{self, chain};
 use crate::layout::file_name;
 use crate::snapshot::{Document, Documents};
+use aws_sdk_sts::config::ProvideCredentials;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use eksguard_core::aws::CollectionGap;
+use eksguard_core::aws::{CollectionGap, FailureClass};
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub use crate::ecr::{ECR_CONCURRENCY, EcrFindings, ecr_scan_findings};
 pub use eksguard_images::EcrImage;
@@ -30,12 +38,20 @@ pub use eksguard_images::EcrImage;
 pub const OPERATIONS: &[&str] = &[
     "sts:GetCallerIdentity",
     "eks:DescribeCluster",
+    "eks:DescribeClusterVersions",
     "eks:ListAccessEntries",
     "eks:DescribeAccessEntry",
     "eks:ListAssociatedAccessPolicies",
     "eks:ListPodIdentityAssociations",
     "eks:DescribePodIdentityAssociation",
+    "eks:ListNodegroups",
+    "eks:DescribeNodegroup",
+    "eks:ListFargateProfiles",
+    "eks:DescribeFargateProfile",
+    "eks:ListAddons",
+    "eks:DescribeAddon",
     "ec2:DescribeSecurityGroups",
+    "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetEbsEncryptionByDefault",
     "kms:DescribeKey",
     "kms:GetKeyRotationStatus",
@@ -44,6 +60,9 @@ pub const OPERATIONS: &[&str] = &[
     "iam:GetPolicyVersion",
     "iam:ListOpenIDConnectProviders",
     "ecr:DescribeImageScanFindings",
+    "logs:DescribeLogGroups",
+    "guardduty:ListDetectors",
+    "guardduty:GetDetector",
 ];
 
 /// How many calls run at once. IAM's per-account request rate is the limit
@@ -52,7 +71,19 @@ const CONCURRENCY: usize = 16;
 
 /// Attempts per call, including the first (standard retry mode: exponential
 /// backoff with jitter on throttling and transient errors).
-const MAX_ATTEMPTS: u32 = 6;
+pub const MAX_ATTEMPTS: u32 = 6;
+
+/// How long a connection to an AWS endpoint may take to open, unless
+/// `--connect-timeout` says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long one attempt of one call may take in all.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Attempts of the first call (`sts:GetCallerIdentity`) on throttling or a
+/// server error. A connection failure is not retried: nothing answered,
+/// and the scan says so at once.
+const IDENTITY_ATTEMPTS: u32 = 3;
 
 /// The cluster to collect and how to reach AWS.
 #[derive(Debug, Clone, Default)]
@@ -60,21 +91,65 @@ pub struct Target {
     pub cluster: String,
     /// Region [default: from the environment / AWS config].
     pub region: Option<String>,
-    /// Named profile from the AWS config files.
+    /// Named profile from the AWS config files. It must exist, and its
+    /// credentials are used even when the environment holds others.
     pub profile: Option<String>,
     /// One endpoint for every service (an emulator such as moto).
     pub endpoint_url: Option<String>,
+    /// [default: [`DEFAULT_CONNECT_TIMEOUT`]]
+    pub connect_timeout: Option<Duration>,
 }
 
-/// Why nothing could be collected.
+impl Target {
+    fn connect_timeout(&self) -> Duration {
+        self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+    }
+}
+
+/// Why nothing could be collected, in words a person can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
+    #[error("no region: pass --region or set AWS_REGION")]
+    NoRegion,
     #[error(
-        "cannot reach AWS as any principal (sts:GetCallerIdentity failed: {0}); check credentials, region and --endpoint-url"
+        "The config profile ({profile}) could not be found (looked in {files}); `aws configure list-profiles` lists the profiles there are"
     )]
-    NoIdentity(String),
-    #[error("EKS cluster {cluster} not found in region {region}")]
-    ClusterNotFound { cluster: String, region: String },
+    ProfileNotFound { profile: String, files: String },
+    #[error(
+        "Unable to locate credentials. Tried, in order: {tried}. You can configure credentials by running \"aws configure\"."
+    )]
+    NoCredentials { tried: String },
+    #[error("cannot load credentials from {source_name}: {detail}")]
+    Credentials { source_name: String, detail: String },
+    #[error(
+        "Unable to locate credentials. Tried, in order: {tried}. The last source said: {detail}. You can configure credentials by running \"aws configure\"."
+    )]
+    NoCredentialsFound { tried: String, detail: String },
+    #[error(
+        "cannot reach AWS at {endpoint}: {detail} (sts:GetCallerIdentity, connect timeout {timeout_secs} s); check --endpoint-url and network access (proxy, firewall, VPC endpoint), or raise --connect-timeout"
+    )]
+    Unreachable {
+        endpoint: String,
+        detail: String,
+        timeout_secs: f64,
+    },
+    /// `sts:GetCallerIdentity` answered with an error: the summary and
+    /// advice of that failure.
+    #[error("{summary}; {advice}")]
+    Identity {
+        class: FailureClass,
+        summary: String,
+        advice: String,
+    },
+    #[error(
+        "EKS cluster {cluster} not found in region {region} of account {account} (looked as {arn}); check --cluster, --region and which account the credentials belong to"
+    )]
+    ClusterNotFound {
+        cluster: String,
+        region: String,
+        account: String,
+        arn: String,
+    },
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
 }
@@ -108,6 +183,30 @@ impl Intercept for Recorder {
     }
 }
 
+/// Where calls go: the override endpoint, or each service's regional one.
+#[derive(Debug, Clone, Default)]
+struct Endpoints {
+    url: Option<String>,
+    region: Option<String>,
+    connect_timeout: Option<Duration>,
+}
+
+impl Endpoints {
+    /// The endpoint of an IAM action's service (`eks:DescribeCluster` →
+    /// `https://eks.eu-west-1.amazonaws.com`).
+    fn of(&self, action: &str) -> String {
+        if let Some(u) = &self.url {
+            return u.clone();
+        }
+        let service = action.split(':').next().unwrap_or(action);
+        let region = self.region.as_deref().unwrap_or("us-east-1");
+        match service {
+            "iam" => "https://iam.amazonaws.com".to_owned(),
+            s => format!("https://{s}.{region}.amazonaws.com"),
+        }
+    }
+}
+
 /// The SDK clients of one collection.
 #[derive(Clone)]
 pub struct Clients {
@@ -116,16 +215,15 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
+    /// CloudWatch Logs and GuardDuty: `None` leaves the control-plane log
+    /// group and threat detection uncollected (reported not checked).
+    pub logs: Option<aws_sdk_cloudwatchlogs::Client>,
+    pub guardduty: Option<aws_sdk_guardduty::Client>,
     seen: Arc<Mutex<BTreeSet<String>>>,
+    endpoints: Endpoints,
 }
 
 impl Clients {
-    /// Clients from the default credential chain (environment, profile, SSO,
-    /// web identity, container and instance metadata), standard retries.
-    pub async fn new(target: &Target) -> Clients {
-        Clients::from_conf(&sdk_config(target).await)
-    }
-
     /// Clients from an existing SDK configuration (tests use this with
     /// `aws-smithy-mocks` or an emulator).
     pub fn from_conf(conf: &aws_config::SdkConfig) -> Clients {
@@ -160,7 +258,22 @@ impl Clients {
                     .interceptor(rec("sts"))
                     .build(),
             ),
+            logs: Some(aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(conf)
+                    .interceptor(rec("logs"))
+                    .build(),
+            )),
+            guardduty: Some(aws_sdk_guardduty::Client::from_conf(
+                aws_sdk_guardduty::config::Builder::from(conf)
+                    .interceptor(rec("guardduty"))
+                    .build(),
+            )),
             seen: seen.clone(),
+            endpoints: Endpoints {
+                url: conf.endpoint_url().map(str::to_owned),
+                region: conf.region().map(ToString::to_string),
+                connect_timeout: conf.timeout_config().and_then(|t| t.connect_timeout()),
+            },
         }
     }
 
@@ -194,8 +307,39 @@ impl Clients {
             sts: aws_sdk_sts::Client::from_conf(
                 sts.config().to_builder().interceptor(rec("sts")).build(),
             ),
+            logs: None,
+            guardduty: None,
             seen: seen.clone(),
+            endpoints: Endpoints {
+                url: None,
+                region: eks.config().region().map(ToString::to_string),
+                connect_timeout: None,
+            },
         }
+    }
+
+    /// Adds CloudWatch Logs and GuardDuty clients (e.g. `aws-smithy-mocks`
+    /// ones), with the operation recorder.
+    pub fn with_detection(
+        mut self,
+        logs: &aws_sdk_cloudwatchlogs::Client,
+        guardduty: &aws_sdk_guardduty::Client,
+    ) -> Clients {
+        let rec = |prefix| Recorder {
+            prefix,
+            seen: self.seen.clone(),
+        };
+        self.logs = Some(aws_sdk_cloudwatchlogs::Client::from_conf(
+            logs.config().to_builder().interceptor(rec("logs")).build(),
+        ));
+        self.guardduty = Some(aws_sdk_guardduty::Client::from_conf(
+            guardduty
+                .config()
+                .to_builder()
+                .interceptor(rec("guardduty"))
+                .build(),
+        ));
+        self
     }
 
     /// IAM actions of every operation these clients have started.
@@ -206,21 +350,200 @@ impl Clients {
 
 /// The SDK configuration of a live scan: the default credential chain
 /// (environment, profile, SSO, web identity, container and instance
-/// metadata), standard retries, and the target's region, profile and
+/// metadata) or, with a profile, that profile's credentials only; standard
+/// retries; a bounded connect timeout; and the target's region, profile and
 /// endpoint.
 pub async fn sdk_config(target: &Target) -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(target.connect_timeout())
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .build();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .timeout_config(timeouts);
     if let Some(r) = &target.region {
         loader = loader.region(aws_config::Region::new(r.clone()));
     }
     if let Some(p) = &target.profile {
-        loader = loader.profile_name(p);
+        // As the AWS CLI does: an explicit profile wins over credentials in
+        // the environment (the default chain would read those first).
+        loader = loader.profile_name(p).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build(),
+        );
     }
     if let Some(u) = &target.endpoint_url {
         loader = loader.endpoint_url(u);
     }
     loader.load().await
+}
+
+/// Clients for `target`, after checking what a person can fix before any
+/// call: the profile exists, a region is set, credentials are found.
+pub async fn connect(target: &Target) -> Result<Clients, LiveError> {
+    if let Some(p) = &target.profile {
+        check_profile(p)?;
+    }
+    let conf = sdk_config(target).await;
+    if conf.region().is_none() {
+        return Err(LiveError::NoRegion);
+    }
+    check_credentials(&conf, target).await?;
+    Ok(Clients::from_conf(&conf))
+}
+
+/// The AWS config and credentials files, as the AWS CLI finds them.
+fn profile_files() -> [(std::path::PathBuf, bool); 2] {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    let config = std::env::var_os("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/config"));
+    let credentials = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/credentials"));
+    [(config, true), (credentials, false)]
+}
+
+/// Whether an INI file declares `profile` (`[profile NAME]` or `[NAME]` in
+/// the config file, `[NAME]` in the credentials file).
+fn declares_profile(text: &str, profile: &str, is_config: bool) -> bool {
+    text.lines().any(|l| {
+        let Some(section) = l
+            .trim()
+            .strip_prefix('[')
+            .and_then(|s| s.split_once(']'))
+            .map(|(s, _)| s.trim())
+        else {
+            return false;
+        };
+        let name = if is_config {
+            section.strip_prefix("profile ").map_or(section, str::trim)
+        } else {
+            section
+        };
+        name == profile
+    })
+}
+
+fn check_profile(profile: &str) -> Result<(), LiveError> {
+    let files = profile_files();
+    let found = files.iter().any(|(path, is_config)| {
+        std::fs::read_to_string(path).is_ok_and(|t| declares_profile(&t, profile, *is_config))
+    });
+    if found {
+        return Ok(());
+    }
+    Err(LiveError::ProfileNotFound {
+        profile: profile.to_owned(),
+        files: files
+            .iter()
+            .map(|(p, _)| {
+                let exists = if p.is_file() { "" } else { " (missing)" };
+                format!("{}{exists}", p.display())
+            })
+            .collect::<Vec<_>>()
+            .join(" and "),
+    })
+}
+
+/// Resolves credentials once before any call, so a missing or broken
+/// source is reported as such rather than as a failed API call.
+async fn check_credentials(conf: &aws_config::SdkConfig, target: &Target) -> Result<(), LiveError> {
+    let Some(provider) = conf.credentials_provider() else {
+        return Err(LiveError::NoCredentials {
+            tried: tried_sources(),
+        });
+    };
+    // Instance metadata may take a few connection attempts to give up.
+    let limit = target.connect_timeout() * 3 + Duration::from_secs(2);
+    let resolved = tokio::time::timeout(limit, provider.provide_credentials()).await;
+    let source_name = match &target.profile {
+        Some(p) => format!("profile {p}"),
+        None => "the default credential chain".to_owned(),
+    };
+    match resolved {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(
+            _,
+        ))) if target.profile.is_none() => Err(LiveError::NoCredentials {
+            tried: tried_sources(),
+        }),
+        // The default chain failed in its last source (instance metadata
+        // that refuses, a broken container endpoint): name every source.
+        Ok(Err(e @ aws_credential_types::provider::error::CredentialsError::ProviderError(_)))
+            if target.profile.is_none() =>
+        {
+            Err(LiveError::NoCredentialsFound {
+                tried: tried_sources(),
+                detail: chain(&e).trim_end_matches('.').to_owned(),
+            })
+        }
+        Ok(Err(e)) => Err(LiveError::Credentials {
+            source_name,
+            detail: chain(&e),
+        }),
+        Err(_) => Err(LiveError::Credentials {
+            source_name,
+            detail: format!(
+                "no credentials within {} s (the last source tried may be EC2 instance metadata that does not answer; set AWS_EC2_METADATA_DISABLED=true off EC2)",
+                limit.as_secs()
+            ),
+        }),
+    }
+}
+
+/// The credential sources of the default chain, in order, and what each
+/// had, as the AWS CLI names them.
+fn tried_sources() -> String {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let set = |k: &str| if env(k).is_some() { "set" } else { "not set" };
+    let profile = env("AWS_PROFILE").unwrap_or_else(|| "default".to_owned());
+    let [(config, _), (credentials, _)] = profile_files();
+    let file = |p: &std::path::Path, is_config: bool| match std::fs::read_to_string(p) {
+        Err(_) => format!("{}: no such file", p.display()),
+        Ok(t) if declares_profile(&t, &profile, is_config) => {
+            format!("{}: profile {profile} has no credentials", p.display())
+        }
+        Ok(_) => format!("{}: no profile {profile}", p.display()),
+    };
+    let imds = if env("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        "disabled by AWS_EC2_METADATA_DISABLED"
+    } else {
+        "no credentials"
+    };
+    [
+        format!(
+            "environment variables (AWS_ACCESS_KEY_ID {}, AWS_SECRET_ACCESS_KEY {})",
+            set("AWS_ACCESS_KEY_ID"),
+            set("AWS_SECRET_ACCESS_KEY")
+        ),
+        format!("shared credentials file ({})", file(&credentials, false)),
+        format!("config file ({})", file(&config, true)),
+        format!(
+            "assume role with web identity (AWS_WEB_IDENTITY_TOKEN_FILE {}, AWS_ROLE_ARN {})",
+            set("AWS_WEB_IDENTITY_TOKEN_FILE"),
+            set("AWS_ROLE_ARN")
+        ),
+        format!(
+            "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI {}, AWS_CONTAINER_CREDENTIALS_FULL_URI {})",
+            set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+            set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        ),
+        format!("EC2 instance metadata ({imds})"),
+    ]
+    .join("; ")
+}
+
+/// A runtime for one blocking collection.
+fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Runtime(e.to_string()))
 }
 
 /// [`ecr_scan_findings`] on a runtime of its own, with the target's
@@ -232,21 +555,13 @@ pub fn ecr_scan_findings_blocking(
     if images.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Runtime(e.to_string()))?;
-    Ok(rt.block_on(async { ecr_scan_findings(&sdk_config(target).await, images).await }))
+    Ok(runtime()?.block_on(async { ecr_scan_findings(&sdk_config(target).await, images).await }))
 }
 
 /// Collects the cluster's AWS side on a runtime of its own.
 pub fn collect_blocking(target: &Target) -> Result<Documents, LiveError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Runtime(e.to_string()))?;
-    rt.block_on(async {
-        let clients = Clients::new(target).await;
+    runtime()?.block_on(async {
+        let clients = connect(target).await?;
         collect(&clients, &target.cluster).await
     })
 }
@@ -256,6 +571,7 @@ pub fn collect_blocking(target: &Target) -> Result<Documents, LiveError> {
 struct Out {
     docs: Mutex<Vec<Document>>,
     gaps: Mutex<Vec<CollectionGap>>,
+    endpoints: Endpoints,
 }
 
 impl Out {
@@ -269,28 +585,23 @@ impl Out {
         }
     }
 
-    /// Turns a failed call into a gap; returns `None` so callers can `?`.
-    fn gap<T, E, R>(
+    /// Turns a failed call into a gap in AWS's words; returns `None` so
+    /// callers can `?`.
+    fn gap<T, E>(
         &self,
         action: &'static str,
         what: impl Into<String>,
-        r: Result<T, SdkError<E, R>>,
+        r: Result<T, SdkError<E, HttpResponse>>,
     ) -> Option<T>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                let (code, message) = error_parts(&e);
+                let gap = failure::of(&e, &self.endpoints.of(action)).gap(action, what);
                 if let Ok(mut g) = self.gaps.lock() {
-                    g.push(CollectionGap {
-                        action: action.to_owned(),
-                        what: what.into(),
-                        code,
-                        message,
-                    });
+                    g.push(gap);
                 }
                 None
             }
@@ -298,37 +609,73 @@ impl Out {
     }
 }
 
-pub(crate) fn error_parts<E, R>(e: &SdkError<E, R>) -> (String, String)
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match e {
-        SdkError::ServiceError(s) => {
-            let err = s.err();
-            (
-                err.code().unwrap_or("Unknown").to_owned(),
-                err.message().map_or_else(|| err.to_string(), str::to_owned),
+/// Who the scan runs as: `sts:GetCallerIdentity`, failing fast. A
+/// connection failure is not retried (nothing answered: the scan says so
+/// within the connect timeout); throttling and server errors are, a few
+/// times.
+async fn caller_identity(
+    c: &Clients,
+) -> Result<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput, LiveError> {
+    const ACTION: &str = "sts:GetCallerIdentity";
+    let endpoint = c.endpoints.of(ACTION);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let r = c
+            .sts
+            .get_caller_identity()
+            .customize()
+            .config_override(
+                aws_sdk_sts::config::Builder::default()
+                    .retry_config(aws_config::retry::RetryConfig::disabled()),
             )
+            .send()
+            .await;
+        let e = match r {
+            Ok(o) => return Ok(o),
+            Err(e) => e,
+        };
+        let f = failure::of(&e, &endpoint);
+        match f.class {
+            FailureClass::Throttled | FailureClass::ServerError if attempt < IDENTITY_ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
+            }
+            FailureClass::Unreachable => {
+                return Err(LiveError::Unreachable {
+                    endpoint,
+                    detail: chain(&e),
+                    timeout_secs: c
+                        .endpoints
+                        .connect_timeout
+                        .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+                        .as_secs_f64(),
+                });
+            }
+            FailureClass::NoCredentials => {
+                return Err(LiveError::NoCredentials {
+                    tried: tried_sources(),
+                });
+            }
+            FailureClass::NoRegion => return Err(LiveError::NoRegion),
+            _ => {
+                let gap = f.gap(ACTION, "the identity of the scan");
+                return Err(LiveError::Identity {
+                    class: gap.class,
+                    summary: gap.summary(),
+                    advice: gap.advice(),
+                });
+            }
         }
-        SdkError::TimeoutError(_) => ("Timeout".into(), "the call timed out".into()),
-        SdkError::DispatchFailure(d) => ("DispatchFailure".into(), format!("{d:?}")),
-        other => (
-            "Error".into(),
-            aws_smithy_types::error::display::DisplayErrorContext(other).to_string(),
-        ),
     }
 }
 
 /// Collects everything the controls read, as snapshot documents.
 pub async fn collect(c: &Clients, cluster: &str) -> Result<Documents, LiveError> {
-    let out = Out::default();
-    let ident = c
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| LiveError::NoIdentity(error_parts(&e).1))?;
+    let out = Out {
+        endpoints: c.endpoints.clone(),
+        ..Out::default()
+    };
+    let ident = caller_identity(c).await?;
     out.doc(
         "sts/get-caller-identity.json".into(),
         "sts:GetCallerIdentity",
@@ -349,6 +696,8 @@ pub async fn collect(c: &Clients, cluster: &str) -> Result<Documents, LiveError>
                 .config()
                 .region()
                 .map_or_else(|| "?".to_owned(), ToString::to_string),
+            account: ident.account().unwrap_or("?").to_owned(),
+            arn: ident.arn().unwrap_or("?").to_owned(),
         });
     }
     let described = out.gap(
@@ -376,14 +725,22 @@ pub async fn collect(c: &Clients, cluster: &str) -> Result<Documents, LiveError>
         })
         .unwrap_or_default();
 
-    // Everything below is independent: run it concurrently.
+    // Everything below is independent: run it concurrently. Without the
+    // cluster's description (denied), the cluster's own resources are
+    // still listed: they are named by the cluster's name.
     tokio::join!(
         access_entries(c, &out, cluster),
         pod_identity(c, &out, cluster),
+        nodegroups(c, &out, cluster),
+        fargate_profiles(c, &out, cluster),
+        addons(c, &out, cluster),
+        cluster_versions(c, &out),
         security_groups(c, &out, vpc_id.as_deref()),
         ebs_default(c, &out),
         kms_keys(c, &out, &key_arns),
         iam(c, &out),
+        log_group(c, &out, cluster),
+        guardduty(c, &out),
     );
 
     let mut docs = out.docs.into_inner().unwrap_or_default();
@@ -394,6 +751,7 @@ pub async fn collect(c: &Clients, cluster: &str) -> Result<Documents, LiveError>
         docs,
         gaps,
         collected_at: Some(now_rfc3339()),
+        region: c.endpoints.region.clone(),
     })
 }
 
@@ -404,6 +762,539 @@ fn now_rfc3339() -> String {
     aws_smithy_types::DateTime::from_secs(secs as i64)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()
+}
+
+/// An SDK timestamp as the snapshot keeps it (`YYYY-MM-DDTHH:MM:SSZ`).
+fn date(d: Option<&aws_smithy_types::DateTime>) -> Value {
+    d.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+        .map_or(Value::Null, Value::from)
+}
+
+/// Managed node groups, then the launch template versions they use.
+async fn nodegroups(c: &Clients, out: &Out, cluster: &str) {
+    let r = c
+        .eks
+        .list_nodegroups()
+        .cluster_name(cluster)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(names) = out.gap(
+        "eks:ListNodegroups",
+        format!("managed node groups of cluster {cluster}"),
+        r,
+    ) else {
+        return;
+    };
+    out.doc(
+        "eks/list-nodegroups.json".into(),
+        "eks:ListNodegroups",
+        json!({"nodegroups": names}),
+    );
+    let templates: Mutex<BTreeSet<(String, String)>> = Mutex::default();
+    let templates_ref = &templates;
+    futures_util::stream::iter(names)
+        .for_each_concurrent(CONCURRENCY, |name| async move {
+            let r = c
+                .eks
+                .describe_nodegroup()
+                .cluster_name(cluster)
+                .nodegroup_name(&name)
+                .send()
+                .await;
+            let Some(ng) = out
+                .gap("eks:DescribeNodegroup", format!("node group {name}"), r)
+                .and_then(|r| r.nodegroup().cloned())
+            else {
+                return;
+            };
+            if let Some(lt) = ng.launch_template()
+                && let Some(id) = lt.id().or(lt.name())
+                && let Ok(mut t) = templates_ref.lock()
+            {
+                t.insert((id.to_owned(), lt.version().unwrap_or("$Default").to_owned()));
+            }
+            out.doc(
+                format!(
+                    "eks/nodegroups/{}/describe-nodegroup.json",
+                    file_name(&name)
+                ),
+                "eks:DescribeNodegroup",
+                json!({"nodegroup": nodegroup_json(&ng)}),
+            );
+        })
+        .await;
+    let templates = templates.into_inner().unwrap_or_default();
+    futures_util::stream::iter(templates)
+        .for_each_concurrent(CONCURRENCY, |(id, version)| async move {
+            const ACTION: &str = "ec2:DescribeLaunchTemplateVersions";
+            let req = c.ec2.describe_launch_template_versions().versions(&version);
+            let req = if id.starts_with("lt-") {
+                req.launch_template_id(&id)
+            } else {
+                req.launch_template_name(&id)
+            };
+            let Some(r) = out.gap(
+                ACTION,
+                format!("launch template {id} version {version}"),
+                req.send().await,
+            ) else {
+                return;
+            };
+            let versions: Vec<Value> = r
+                .launch_template_versions()
+                .iter()
+                .map(launch_template_version_json)
+                .collect();
+            out.doc(
+                format!(
+                    "ec2/launch-templates/{}/{}.json",
+                    file_name(&id),
+                    file_name(&version)
+                ),
+                ACTION,
+                json!({"LaunchTemplateVersions": versions}),
+            );
+        })
+        .await;
+}
+
+async fn fargate_profiles(c: &Clients, out: &Out, cluster: &str) {
+    let r = c
+        .eks
+        .list_fargate_profiles()
+        .cluster_name(cluster)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(names) = out.gap(
+        "eks:ListFargateProfiles",
+        format!("Fargate profiles of cluster {cluster}"),
+        r,
+    ) else {
+        return;
+    };
+    out.doc(
+        "eks/list-fargate-profiles.json".into(),
+        "eks:ListFargateProfiles",
+        json!({"fargateProfileNames": names}),
+    );
+    futures_util::stream::iter(names)
+        .for_each_concurrent(CONCURRENCY, |name| async move {
+            let r = c
+                .eks
+                .describe_fargate_profile()
+                .cluster_name(cluster)
+                .fargate_profile_name(&name)
+                .send()
+                .await;
+            let Some(p) = out
+                .gap(
+                    "eks:DescribeFargateProfile",
+                    format!("Fargate profile {name}"),
+                    r,
+                )
+                .and_then(|r| r.fargate_profile().cloned())
+            else {
+                return;
+            };
+            let selectors: Vec<Value> = p
+                .selectors()
+                .iter()
+                .map(|s| {
+                    obj([
+                        ("namespace", self::s(s.namespace())),
+                        (
+                            "labels",
+                            s.labels().map_or(Value::Null, |l| json!(sorted(l))),
+                        ),
+                    ])
+                })
+                .collect();
+            let v = obj([
+                ("fargateProfileName", s(p.fargate_profile_name())),
+                ("fargateProfileArn", s(p.fargate_profile_arn())),
+                ("clusterName", s(p.cluster_name())),
+                ("podExecutionRoleArn", s(p.pod_execution_role_arn())),
+                ("subnets", json!(p.subnets())),
+                ("selectors", selectors.into()),
+                (
+                    "status",
+                    p.status().map_or(Value::Null, |x| x.as_str().into()),
+                ),
+            ]);
+            out.doc(
+                format!(
+                    "eks/fargate-profiles/{}/describe-fargate-profile.json",
+                    file_name(&name)
+                ),
+                "eks:DescribeFargateProfile",
+                json!({"fargateProfile": v}),
+            );
+        })
+        .await;
+}
+
+async fn addons(c: &Clients, out: &Out, cluster: &str) {
+    let r = c
+        .eks
+        .list_addons()
+        .cluster_name(cluster)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(names) = out.gap("eks:ListAddons", format!("add-ons of cluster {cluster}"), r) else {
+        return;
+    };
+    out.doc(
+        "eks/list-addons.json".into(),
+        "eks:ListAddons",
+        json!({"addons": names}),
+    );
+    futures_util::stream::iter(names)
+        .for_each_concurrent(CONCURRENCY, |name| async move {
+            let r = c
+                .eks
+                .describe_addon()
+                .cluster_name(cluster)
+                .addon_name(&name)
+                .send()
+                .await;
+            let Some(a) = out
+                .gap("eks:DescribeAddon", format!("add-on {name}"), r)
+                .and_then(|r| r.addon().cloned())
+            else {
+                return;
+            };
+            let v = obj([
+                ("addonName", s(a.addon_name())),
+                ("clusterName", s(a.cluster_name())),
+                (
+                    "status",
+                    a.status().map_or(Value::Null, |x| x.as_str().into()),
+                ),
+                ("addonVersion", s(a.addon_version())),
+                ("addonArn", s(a.addon_arn())),
+                ("serviceAccountRoleArn", s(a.service_account_role_arn())),
+                ("configurationValues", s(a.configuration_values())),
+                (
+                    "podIdentityAssociations",
+                    if a.pod_identity_associations().is_empty() {
+                        Value::Null
+                    } else {
+                        json!(a.pod_identity_associations())
+                    },
+                ),
+            ]);
+            out.doc(
+                format!("eks/addons/{}/describe-addon.json", file_name(&name)),
+                "eks:DescribeAddon",
+                json!({"addon": v}),
+            );
+        })
+        .await;
+}
+
+/// The EKS release calendar as the API knows it today.
+async fn cluster_versions(c: &Clients, out: &Out) {
+    let r = c
+        .eks
+        .describe_cluster_versions()
+        .include_all(true)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(versions) = out.gap(
+        "eks:DescribeClusterVersions",
+        "the EKS Kubernetes version calendar",
+        r,
+    ) else {
+        return;
+    };
+    let list: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            obj([
+                ("clusterVersion", s(v.cluster_version())),
+                ("clusterType", s(v.cluster_type())),
+                ("defaultVersion", Value::Bool(v.default_version())),
+                ("releaseDate", date(v.release_date())),
+                (
+                    "endOfStandardSupportDate",
+                    date(v.end_of_standard_support_date()),
+                ),
+                (
+                    "endOfExtendedSupportDate",
+                    date(v.end_of_extended_support_date()),
+                ),
+                (
+                    "versionStatus",
+                    v.version_status()
+                        .map_or(Value::Null, |x| x.as_str().into()),
+                ),
+                ("kubernetesPatchVersion", s(v.kubernetes_patch_version())),
+            ])
+        })
+        .collect();
+    out.doc(
+        "eks/describe-cluster-versions.json".into(),
+        "eks:DescribeClusterVersions",
+        json!({"clusterVersions": list}),
+    );
+}
+
+/// The cluster's control-plane log group, `/aws/eks/NAME/cluster`.
+async fn log_group(c: &Clients, out: &Out, cluster: &str) {
+    let Some(logs) = &c.logs else { return };
+    let name = format!("/aws/eks/{cluster}/cluster");
+    let r = logs
+        .describe_log_groups()
+        .log_group_name_prefix(&name)
+        .send()
+        .await;
+    let Some(r) = out.gap(
+        "logs:DescribeLogGroups",
+        format!("the control-plane log group {name}"),
+        r,
+    ) else {
+        return;
+    };
+    let groups: Vec<Value> = r
+        .log_groups()
+        .iter()
+        .filter(|g| g.log_group_name() == Some(name.as_str()))
+        .map(|g| {
+            obj([
+                ("logGroupName", s(g.log_group_name())),
+                (
+                    "creationTime",
+                    g.creation_time().map_or(Value::Null, Value::from),
+                ),
+                (
+                    "retentionInDays",
+                    g.retention_in_days().map_or(Value::Null, Value::from),
+                ),
+                ("arn", s(g.arn())),
+                ("logGroupArn", s(g.log_group_arn())),
+                ("kmsKeyId", s(g.kms_key_id())),
+            ])
+        })
+        .collect();
+    out.doc(
+        "logs/describe-log-groups.json".into(),
+        "logs:DescribeLogGroups",
+        json!({"logGroups": groups}),
+    );
+}
+
+/// Amazon GuardDuty detectors of the region and their protections.
+async fn guardduty(c: &Clients, out: &Out) {
+    let Some(gd) = &c.guardduty else { return };
+    let r = gd
+        .list_detectors()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let Some(ids) = out.gap("guardduty:ListDetectors", "Amazon GuardDuty detectors", r) else {
+        return;
+    };
+    out.doc(
+        "guardduty/list-detectors.json".into(),
+        "guardduty:ListDetectors",
+        json!({"DetectorIds": ids}),
+    );
+    futures_util::stream::iter(ids)
+        .for_each_concurrent(CONCURRENCY, |id| async move {
+            let r = gd.get_detector().detector_id(&id).send().await;
+            let Some(d) = out.gap(
+                "guardduty:GetDetector",
+                format!("GuardDuty detector {id}"),
+                r,
+            ) else {
+                return;
+            };
+            let status = |x: Option<&aws_sdk_guardduty::types::FeatureStatus>| {
+                x.map_or(Value::Null, |x| x.as_str().into())
+            };
+            let features: Vec<Value> = d
+                .features()
+                .iter()
+                .map(|f| {
+                    let more: Vec<Value> = f
+                        .additional_configuration()
+                        .iter()
+                        .map(|a| {
+                            obj([
+                                ("Name", a.name().map_or(Value::Null, |n| n.as_str().into())),
+                                ("Status", status(a.status())),
+                            ])
+                        })
+                        .collect();
+                    obj([
+                        ("Name", f.name().map_or(Value::Null, |n| n.as_str().into())),
+                        ("Status", status(f.status())),
+                        (
+                            "AdditionalConfiguration",
+                            if more.is_empty() {
+                                Value::Null
+                            } else {
+                                more.into()
+                            },
+                        ),
+                    ])
+                })
+                .collect();
+            // Deprecated in favour of `features`, but detectors set up the
+            // older way still report their EKS audit-log monitoring here.
+            #[allow(deprecated)]
+            let audit = d
+                .data_sources()
+                .and_then(|x| x.kubernetes())
+                .and_then(|k| k.audit_logs())
+                .and_then(|a| a.status())
+                .map(|st| json!({"Kubernetes": {"AuditLogs": {"Status": st.as_str()}}}));
+            out.doc(
+                format!("guardduty/detectors/{}/get-detector.json", file_name(&id)),
+                "guardduty:GetDetector",
+                obj([
+                    ("DetectorId", id.as_str().into()),
+                    (
+                        "Status",
+                        d.status().map_or(Value::Null, |x| x.as_str().into()),
+                    ),
+                    ("DataSources", audit.unwrap_or(Value::Null)),
+                    ("Features", features.into()),
+                ]),
+            );
+        })
+        .await;
+}
+
+fn nodegroup_json(n: &aws_sdk_eks::types::Nodegroup) -> Value {
+    obj([
+        ("nodegroupName", s(n.nodegroup_name())),
+        ("nodegroupArn", s(n.nodegroup_arn())),
+        ("clusterName", s(n.cluster_name())),
+        ("version", s(n.version())),
+        ("releaseVersion", s(n.release_version())),
+        (
+            "status",
+            n.status().map_or(Value::Null, |x| x.as_str().into()),
+        ),
+        (
+            "capacityType",
+            n.capacity_type().map_or(Value::Null, |x| x.as_str().into()),
+        ),
+        ("instanceTypes", json!(n.instance_types())),
+        ("subnets", json!(n.subnets())),
+        (
+            "remoteAccess",
+            n.remote_access().map_or(Value::Null, |r| {
+                obj([
+                    ("ec2SshKey", s(r.ec2_ssh_key())),
+                    ("sourceSecurityGroups", json!(r.source_security_groups())),
+                ])
+            }),
+        ),
+        (
+            "amiType",
+            n.ami_type().map_or(Value::Null, |x| x.as_str().into()),
+        ),
+        ("nodeRole", s(n.node_role())),
+        (
+            "resources",
+            n.resources().map_or(Value::Null, |r| {
+                obj([
+                    (
+                        "autoScalingGroups",
+                        r.auto_scaling_groups()
+                            .iter()
+                            .map(|g| obj([("name", s(g.name()))]))
+                            .collect::<Vec<_>>()
+                            .into(),
+                    ),
+                    (
+                        "remoteAccessSecurityGroup",
+                        s(r.remote_access_security_group()),
+                    ),
+                ])
+            }),
+        ),
+        (
+            "launchTemplate",
+            n.launch_template().map_or(Value::Null, |l| {
+                obj([
+                    ("name", s(l.name())),
+                    ("version", s(l.version())),
+                    ("id", s(l.id())),
+                ])
+            }),
+        ),
+        ("tags", n.tags().map_or(Value::Null, |t| json!(sorted(t)))),
+    ])
+}
+
+/// A launch template version, without `UserData` (it may hold secrets and
+/// no control reads it).
+fn launch_template_version_json(v: &aws_sdk_ec2::types::LaunchTemplateVersion) -> Value {
+    let data = v.launch_template_data().map(|d| {
+        let metadata = d.metadata_options().map(|m| {
+            obj([
+                (
+                    "HttpTokens",
+                    m.http_tokens().map_or(Value::Null, |x| x.as_str().into()),
+                ),
+                (
+                    "HttpPutResponseHopLimit",
+                    m.http_put_response_hop_limit()
+                        .map_or(Value::Null, Value::from),
+                ),
+                (
+                    "HttpEndpoint",
+                    m.http_endpoint().map_or(Value::Null, |x| x.as_str().into()),
+                ),
+            ])
+        });
+        let mut groups: Vec<&str> = d.security_group_ids().iter().map(String::as_str).collect();
+        for ni in d.network_interfaces() {
+            groups.extend(ni.groups().iter().map(String::as_str));
+        }
+        obj([
+            ("ImageId", s(d.image_id())),
+            ("MetadataOptions", metadata.unwrap_or(Value::Null)),
+            (
+                "SecurityGroupIds",
+                if groups.is_empty() {
+                    Value::Null
+                } else {
+                    json!(groups)
+                },
+            ),
+        ])
+    });
+    obj([
+        ("LaunchTemplateId", s(v.launch_template_id())),
+        ("LaunchTemplateName", s(v.launch_template_name())),
+        (
+            "VersionNumber",
+            v.version_number().map_or(Value::Null, Value::from),
+        ),
+        (
+            "DefaultVersion",
+            v.default_version().map_or(Value::Null, Value::Bool),
+        ),
+        ("LaunchTemplateData", data.unwrap_or(Value::Null)),
+    ])
 }
 
 async fn access_entries(c: &Clients, out: &Out, cluster: &str) {

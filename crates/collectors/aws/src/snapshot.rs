@@ -5,13 +5,15 @@
 use crate::error::SnapshotError;
 use eksguard_core::JsonPath;
 use eksguard_core::aws::{
-    AccessEntry, AssociatedAccessPolicy, AttachedPolicy, AwsFacts, AwsSource, CollectionGap,
-    EbsEncryptionByDefault, EksCluster, IamRole, InlinePolicy, KeyRotation, KmsKey, ManagedPolicy,
-    OidcProvider, PodIdentityAssociation, SecurityGroup, Sourced, decode_policy_document,
+    AccessEntry, Addon, AssociatedAccessPolicy, AttachedPolicy, AwsFacts, AwsSource,
+    CallerIdentity, ClusterVersionInfo, CollectionGap, EbsEncryptionByDefault, EksCluster,
+    FailureClass, FargateProfile, GuardDutyDetector, IamRole, InlinePolicy, KeyRotation, KmsKey,
+    LaunchTemplateVersion, LogGroup, ManagedPolicy, Nodegroup, OidcProvider,
+    PodIdentityAssociation, SecurityGroup, Sourced, decode_policy_document,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -45,6 +47,8 @@ pub struct Documents {
     pub gaps: Vec<CollectionGap>,
     /// `YYYY-MM-DDTHH:MM:SSZ` of collection, when known.
     pub collected_at: Option<String>,
+    /// The region the calls went to (live collection).
+    pub region: Option<String>,
 }
 
 impl Documents {
@@ -60,29 +64,117 @@ impl Documents {
             };
             b.add(&d.path, origin, &d.value);
         }
+        let seen = std::mem::take(&mut b.seen);
         let (mut facts, errors) = b.finish();
         facts.gaps = self.gaps.clone();
+        add_not_collected(&mut facts, &seen);
         (facts, errors)
     }
 
-    /// The index file's content.
-    pub fn index(&self, cluster: &str, region: Option<&str>) -> Value {
-        let gaps: Vec<Value> = self
-            .gaps
+    /// The principal the documents were collected as.
+    pub fn identity(&self) -> Option<CallerIdentity> {
+        let d = self
+            .docs
             .iter()
-            .map(|g| {
-                serde_json::json!({"action": g.action, "what": g.what, "code": g.code, "message": g.message})
-            })
-            .collect();
-        let mut index = serde_json::json!({"format": FORMAT, "cluster": cluster});
-        if let Some(r) = region {
+            .find(|d| d.path == "sts/get-caller-identity.json")?;
+        serde_json::from_value(d.value.clone()).ok()
+    }
+
+    /// The index file's content: what wrote it and when, what was
+    /// collected as whom, and every call that failed (in AWS's words), so a
+    /// scan of the snapshot reports the same not-checked controls a live
+    /// scan would.
+    pub fn index(&self, cluster: &str, region: Option<&str>) -> Value {
+        let gaps: Vec<Value> = self.gaps.iter().map(gap_json).collect();
+        let mut index = serde_json::json!({
+            "format": FORMAT,
+            "eksguardVersion": env!("CARGO_PKG_VERSION"),
+            "cluster": cluster,
+        });
+        if let Some(r) = region.or(self.region.as_deref()) {
             index["region"] = r.into();
+        }
+        if let Some(id) = self.identity() {
+            if let Some(a) = &id.account {
+                index["account"] = a.clone().into();
+            }
+            let mut who = serde_json::Map::new();
+            for (k, v) in [
+                ("Account", &id.account),
+                ("Arn", &id.arn),
+                ("UserId", &id.user_id),
+            ] {
+                if let Some(v) = v {
+                    who.insert(k.into(), v.clone().into());
+                }
+            }
+            index["identity"] = who.into();
         }
         if let Some(t) = &self.collected_at {
             index["collectedAt"] = t.clone().into();
         }
         index["gaps"] = gaps.into();
         index
+    }
+}
+
+/// A gap as `snapshot.json` records it.
+fn gap_json(g: &CollectionGap) -> Value {
+    let mut v = serde_json::json!({
+        "action": g.action,
+        "what": g.what,
+        "class": g.class.as_str(),
+        "code": g.code,
+        "message": g.message,
+    });
+    if let Some(s) = g.status {
+        v["status"] = s.into();
+    }
+    if let Some(id) = &g.request_id {
+        v["requestId"] = id.clone().into();
+    }
+    if let Some(by) = &g.denied_by {
+        v["deniedBy"] = by.clone().into();
+    }
+    v
+}
+
+/// Listings a snapshot of this eksguard always holds (the call's answer or
+/// its gap). One missing without a gap was never collected (an older
+/// eksguard, or a snapshot written by hand): the controls that need it
+/// are reported not checked rather than passed.
+const LISTINGS: &[(&str, &str, &str)] = &[
+    (
+        "eks/list-nodegroups.json",
+        "eks:ListNodegroups",
+        "managed node groups of cluster",
+    ),
+    (
+        "eks/list-fargate-profiles.json",
+        "eks:ListFargateProfiles",
+        "Fargate profiles of cluster",
+    ),
+    (
+        "eks/list-addons.json",
+        "eks:ListAddons",
+        "add-ons of cluster",
+    ),
+];
+
+fn add_not_collected(facts: &mut AwsFacts, seen: &BTreeSet<String>) {
+    let Some(name) = facts.cluster.as_ref().map(|c| c.name.clone()) else {
+        return;
+    };
+    for (file, action, what) in LISTINGS {
+        if !seen.contains(*file) && !facts.gaps.iter().any(|g| g.action == *action) {
+            facts.gaps.push(CollectionGap {
+                action: (*action).to_owned(),
+                what: format!("{what} {name}"),
+                message: format!("the snapshot has no {file}"),
+                class: FailureClass::NotCollected,
+                ..Default::default()
+            });
+        }
     }
 }
 
@@ -148,14 +240,19 @@ pub fn read_dir(dir: &Path) -> Result<(AwsFacts, Vec<SnapshotError>), SnapshotEr
         }
         b.add(&rel, origin, &value);
     }
+    let seen = std::mem::take(&mut b.seen);
     let (mut facts, errors) = b.finish();
     facts.gaps = gaps;
+    add_not_collected(&mut facts, &seen);
     if facts.as_of.is_none() {
         facts.as_of = collected_at.and_then(|t| t.get(..10).map(str::to_owned));
     }
     Ok((facts, errors))
 }
 
+/// The gaps of an index, as this or an older eksguard wrote them (older
+/// ones have only action, what, code and message: the class is read from
+/// the code).
 fn read_gaps(index: &Value) -> Vec<CollectionGap> {
     let field = |g: &Value, k: &str| {
         g.get(k)
@@ -163,16 +260,32 @@ fn read_gaps(index: &Value) -> Vec<CollectionGap> {
             .unwrap_or_default()
             .to_owned()
     };
+    let opt = |g: &Value, k: &str| g.get(k).and_then(Value::as_str).map(str::to_owned);
     index
         .get("gaps")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|g| CollectionGap {
-            action: field(g, "action"),
-            what: field(g, "what"),
-            code: field(g, "code"),
-            message: field(g, "message"),
+        .map(|g| {
+            let status = g
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok());
+            let mut gap = CollectionGap::new(
+                field(g, "action"),
+                field(g, "what"),
+                status,
+                field(g, "code"),
+                field(g, "message"),
+                opt(g, "requestId"),
+            );
+            if let Some(class) = opt(g, "class").as_deref().and_then(FailureClass::parse) {
+                gap.class = class;
+            }
+            if let Some(by) = opt(g, "deniedBy") {
+                gap.denied_by = Some(by);
+            }
+            gap
         })
         .collect()
 }
@@ -220,6 +333,8 @@ struct Builder {
     policy_docs: BTreeMap<String, (String, Value)>,
     keys: BTreeMap<String, Sourced<KmsKey>>,
     rotations: BTreeMap<String, Sourced<KeyRotation>>,
+    /// Relative paths of the documents read.
+    seen: BTreeSet<String>,
 }
 
 impl Builder {
@@ -281,6 +396,7 @@ impl Builder {
     }
 
     fn add(&mut self, rel: &str, origin: Arc<str>, doc: &Value) {
+        self.seen.insert(rel.to_owned());
         let parts: Vec<&str> = rel.split('/').collect();
         // The directory that groups related files (role, key, access entry).
         let group = parts[..parts.len().saturating_sub(1)].join("/");
@@ -290,6 +406,55 @@ impl Builder {
                     .get("Account")
                     .and_then(Value::as_str)
                     .map(str::to_owned);
+                self.facts.identity = self
+                    .item::<CallerIdentity>(&origin, doc, JsonPath::root())
+                    .map(|i| i.item);
+            }
+            ["eks", "nodegroups", _, "describe-nodegroup.json"] => {
+                if let Some(n) =
+                    self.item::<Nodegroup>(&origin, doc, JsonPath::keys(&["nodegroup"]))
+                {
+                    self.facts.nodegroups.push(n);
+                }
+            }
+            ["ec2", "launch-templates", ..] if rel.ends_with(".json") => {
+                let list =
+                    self.list::<LaunchTemplateVersion>(&origin, doc, "LaunchTemplateVersions");
+                self.facts.launch_template_versions.extend(list);
+            }
+            [
+                "eks",
+                "fargate-profiles",
+                _,
+                "describe-fargate-profile.json",
+            ] => {
+                if let Some(p) =
+                    self.item::<FargateProfile>(&origin, doc, JsonPath::keys(&["fargateProfile"]))
+                {
+                    self.facts.fargate_profiles.push(p);
+                }
+            }
+            ["eks", "addons", _, "describe-addon.json"] => {
+                if let Some(a) = self.item::<Addon>(&origin, doc, JsonPath::keys(&["addon"])) {
+                    self.facts.addons.push(a);
+                }
+            }
+            ["eks", "describe-cluster-versions.json"] => {
+                let list = self.list::<ClusterVersionInfo>(&origin, doc, "clusterVersions");
+                self.facts.cluster_versions.extend(list);
+            }
+            ["logs", "describe-log-groups.json"] => {
+                let list = self.list::<LogGroup>(&origin, doc, "logGroups");
+                self.facts.log_groups.extend(list);
+            }
+            ["guardduty", "detectors", id, "get-detector.json"] => {
+                if let Some(mut d) = self.item::<GuardDutyDetector>(&origin, doc, JsonPath::root())
+                {
+                    if d.item.detector_id.is_empty() {
+                        d.item.detector_id = (*id).to_owned();
+                    }
+                    self.facts.guardduty_detectors.push(d);
+                }
             }
             ["eks", "describe-cluster.json"] => {
                 self.facts.cluster =

@@ -292,14 +292,12 @@ async fn a_denied_call_names_the_missing_permission() {
     assert_eq!(errors.len(), 2, "{errors:#?}");
     for e in &errors {
         assert_eq!(e.level, ErrorLevel::Error);
-        assert!(
-            e.message.contains(
-                "missing permission ecr:DescribeImageScanFindings (AccessDeniedException)"
-            ),
-            "{}",
-            e.message
-        );
     }
+    // The whole message, in AWS's words, with the advice for a denial.
+    assert_eq!(
+        errors[0].message,
+        "could not read the ECR scan findings of 123456789012/team/a:1 in eu-west-1: ecr:DescribeImageScanFindings was denied: HTTP 400 AccessDeniedException: not authorized to perform: ecr:DescribeImageScanFindings. Allow ecr:DescribeImageScanFindings to the scanning principal (see deploy/iam/eksguard-scan-policy.json) and scan again."
+    );
     assert_eq!(errors[0].input, format!("ecr:{ACCOUNT}/team/a:1"));
     assert_eq!(errors[1].input, format!("ecr:{ACCOUNT}/team/b:latest"));
 }

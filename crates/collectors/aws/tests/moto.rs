@@ -94,13 +94,37 @@ async fn weak_cluster(conf: &aws_config::SdkConfig) -> String {
         .await
         .unwrap();
 
+    // A launch template that allows IMDSv1, for a managed node group.
+    let lt = ec2
+        .create_launch_template()
+        .launch_template_name(format!("{name}-nodes"))
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .user_data("c2VjcmV0")
+                .metadata_options(
+                    aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                        .http_tokens(aws_sdk_ec2::types::LaunchTemplateHttpTokensState::Optional)
+                        .http_put_response_hop_limit(2)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let lt_id = lt
+        .launch_template()
+        .and_then(|l| l.launch_template_id())
+        .unwrap()
+        .to_owned();
+
     eks.create_cluster()
         .name(&name)
         .version("1.31")
         .role_arn(role_arn)
         .resources_vpc_config(
             VpcConfigRequest::builder()
-                .subnet_ids(subnet_id)
+                .subnet_ids(&subnet_id)
                 .security_group_ids(&sg_id)
                 .endpoint_public_access(true)
                 .public_access_cidrs("0.0.0.0/0")
@@ -125,6 +149,48 @@ async fn weak_cluster(conf: &aws_config::SdkConfig) -> String {
         .send()
         .await
         .unwrap();
+    // The control-plane log group: 7 days, no KMS key.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
+    let group = format!("/aws/eks/{name}/cluster");
+    logs.create_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    logs.put_retention_policy()
+        .log_group_name(&group)
+        .retention_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    eks.create_nodegroup()
+        .cluster_name(&name)
+        .nodegroup_name("ops")
+        .node_role(format!("arn:aws:iam::123456789012:role/{name}-node"))
+        .subnets(&subnet_id)
+        .remote_access(
+            aws_sdk_eks::types::RemoteAccessConfig::builder()
+                .ec2_ssh_key("ops-key")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // EKS takes remote access or a launch template, not both.
+    eks.create_nodegroup()
+        .cluster_name(&name)
+        .nodegroup_name("apps")
+        .node_role(format!("arn:aws:iam::123456789012:role/{name}-node"))
+        .subnets(&subnet_id)
+        .launch_template(
+            aws_sdk_eks::types::LaunchTemplateSpecification::builder()
+                .id(&lt_id)
+                .version("1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     name
 }
 
@@ -144,11 +210,16 @@ async fn live_scan_and_snapshot_scan_agree() {
             "called {op}, which is not in OPERATIONS"
         );
     }
-    assert!(
-        called.contains("eks:DescribeCluster")
-            && called.contains("iam:GetAccountAuthorizationDetails"),
-        "{called:?}"
-    );
+    for op in [
+        "eks:DescribeCluster",
+        "iam:GetAccountAuthorizationDetails",
+        "eks:ListNodegroups",
+        "ec2:DescribeLaunchTemplateVersions",
+        "logs:DescribeLogGroups",
+        "guardduty:ListDetectors",
+    ] {
+        assert!(called.contains(op), "{op}: {called:?}");
+    }
 
     let (mut live, errors) = docs.to_facts(true);
     assert!(errors.is_empty(), "{errors:?}");
@@ -183,6 +254,8 @@ async fn live_scan_and_snapshot_scan_agree() {
             .is_some()
     );
 
+    let live_nodegroups = live.nodegroups.len();
+    let live_gaps = live.gaps.clone();
     let live_findings = findings(live);
     let offline_findings = findings(offline);
     assert_eq!(live_findings, offline_findings);
@@ -210,6 +283,27 @@ async fn live_scan_and_snapshot_scan_agree() {
     }
     let sg = live_findings.iter().find(|f| f.0 == "NET-004").unwrap();
     assert!(sg.3.contains("tcp/22 from 0.0.0.0/0"), "{sg:?}");
+    // The managed node group and its launch template, read from moto.
+    assert_eq!(live_nodegroups, 2, "{live_gaps:?}");
+    for id in ["NET-005", "IAM-040", "IAM-041", "LOG-004"] {
+        assert!(ids.contains(id), "no {id} in {live_findings:#?}");
+    }
+    let retention = live_findings
+        .iter()
+        .find(|f| f.0 == "LOG-004" && f.3.contains("kept 7 days"))
+        .expect("LOG-004 on the 7-day retention");
+    assert!(
+        retention.1.starts_with("arn:aws:logs:eu-west-1:"),
+        "{retention:?}"
+    );
+    // moto lacks the add-on and version-calendar APIs: they are gaps in
+    // moto's words (HTTP 404), not "Unknown unhandled error".
+    let gaps: Vec<String> = live_gaps.iter().map(|g| g.summary()).collect();
+    assert!(
+        gaps.iter()
+            .any(|g| g.starts_with("eks:ListAddons answered not found: HTTP 404 Not Found")),
+        "{gaps:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

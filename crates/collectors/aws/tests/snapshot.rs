@@ -220,3 +220,116 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+fn docs_with_roles(roles: &[&str]) -> eksguard_aws::Documents {
+    let mut docs = eksguard_aws::Documents::default();
+    docs.docs.push(eksguard_aws::Document {
+        path: "eks/describe-cluster.json".into(),
+        action: "eks:DescribeCluster",
+        value: serde_json::json!({"cluster": {"name": "c", "arn": "arn:aws:eks:eu-west-1:111122223333:cluster/c"}}),
+    });
+    for r in roles {
+        docs.docs.push(eksguard_aws::Document {
+            path: format!("iam/roles/{r}/get-role.json"),
+            action: "iam:GetAccountAuthorizationDetails",
+            value: serde_json::json!({"Role": {"RoleName": r, "Arn": format!("arn:aws:iam::111122223333:role/{r}")}}),
+        });
+    }
+    docs.collected_at = Some("2026-11-20T09:00:00Z".into());
+    docs
+}
+
+/// `aws snapshot --out DIR` over an older snapshot: the new one replaces
+/// it as a whole, so a role deleted since is not reported again.
+#[test]
+fn a_new_snapshot_replaces_the_previous_one_as_a_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap");
+    eksguard_aws::write_snapshot(&out, &docs_with_roles(&["old", "kept"]), "c", None).unwrap();
+    assert!(out.join("iam/roles/old/get-role.json").is_file());
+    eksguard_aws::write_snapshot(&out, &docs_with_roles(&["kept"]), "c", None).unwrap();
+    let (facts, errors) = read_snapshot(&out).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    let roles: Vec<&str> = facts.roles.iter().map(|r| r.role_name.as_str()).collect();
+    assert_eq!(roles, ["kept"]);
+    // No temporary or previous directory is left beside it.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["snap"]);
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("snapshot.json")).unwrap()).unwrap();
+    assert_eq!(index["format"], "eksguard-aws-snapshot/1");
+    assert_eq!(index["eksguardVersion"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(index["collectedAt"], "2026-11-20T09:00:00Z");
+}
+
+#[test]
+fn a_directory_that_is_not_a_snapshot_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "notes.txt", "mine");
+    let err =
+        eksguard_aws::write_snapshot(dir.path(), &docs_with_roles(&["r"]), "c", None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} is not empty and is not an eksguard snapshot (no snapshot.json of format eksguard-aws-snapshot/1): refusing to replace it; choose a new or empty directory",
+            dir.path().display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!dir.path().join("eks").exists());
+    // An empty directory is fine.
+    let empty = tempfile::tempdir().unwrap();
+    eksguard_aws::write_snapshot(empty.path(), &docs_with_roles(&["r"]), "c", None).unwrap();
+    assert!(empty.path().join("iam/roles/r/get-role.json").is_file());
+}
+
+/// Snapshots of an older eksguard: gaps with a code and message only are
+/// classified from the code; listings it never collected are "not
+/// collected" (not checked, a warning) rather than passed or failed.
+#[test]
+fn older_snapshots_read_with_classified_gaps_and_missing_listings() {
+    use eksguard_core::aws::FailureClass;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "eks/describe-cluster.json",
+        r#"{"cluster": {"name": "c", "arn": "arn:aws:eks:eu-west-1:111122223333:cluster/c"}}"#,
+    );
+    write(dir.path(), "eks/list-addons.json", r#"{"addons": []}"#);
+    write(
+        dir.path(),
+        "snapshot.json",
+        r#"{"format": "eksguard-aws-snapshot/1", "cluster": "c", "gaps": [
+            {"action": "eks:ListAccessEntries", "what": "access entries of cluster c", "code": "AccessDeniedException",
+             "message": "User: x is not authorized to perform: eks:ListAccessEntries with an explicit deny in a permissions boundary"}]}"#,
+    );
+    let (facts, errors) = read_snapshot(dir.path()).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    let classes: Vec<(&str, FailureClass)> = facts
+        .gaps
+        .iter()
+        .map(|g| (g.action.as_str(), g.class))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            ("eks:ListAccessEntries", FailureClass::AccessDenied),
+            ("eks:ListNodegroups", FailureClass::NotCollected),
+            ("eks:ListFargateProfiles", FailureClass::NotCollected),
+        ]
+    );
+    assert_eq!(
+        facts.gaps[0].denied_by.as_deref(),
+        Some("explicit deny in a permissions boundary")
+    );
+    assert_eq!(
+        facts.gaps[1].summary(),
+        "eks:ListNodegroups was not collected: the snapshot has no eks/list-nodegroups.json"
+    );
+}

@@ -1,9 +1,9 @@
 //! Turning the paths a user gives into inputs to read.
 
+use crate::{helm, kustomize};
 use eksguard_core::InputError;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One thing to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub enum Input {
     Stdin,
     /// A directory with a `kustomization.yaml`, rendered with `kubectl kustomize`.
     Kustomize(PathBuf),
+    /// A directory with a `Chart.yaml`, rendered with `helm template`.
+    Helm(PathBuf),
 }
 
 impl fmt::Display for Input {
@@ -21,11 +23,10 @@ impl fmt::Display for Input {
             Input::File(p) => write!(f, "{}", p.display()),
             Input::Stdin => f.write_str("-"),
             Input::Kustomize(p) => write!(f, "kustomize:{}", p.display()),
+            Input::Helm(p) => write!(f, "helm:{}", p.display()),
         }
     }
 }
-
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 fn is_manifest(path: &Path) -> bool {
     matches!(
@@ -52,15 +53,28 @@ fn is_aws_snapshot(dir: &Path) -> bool {
 pub const IMAGE_REPORTS_DIR: &str = "image-reports";
 
 fn has_kustomization(dir: &Path) -> bool {
-    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
+    kustomize::file_of(dir).is_some()
+}
+
+/// The chart a file belongs to (its `Chart.yaml`, values files, templates,
+/// vendored subcharts), if any: such a file is not a manifest.
+fn chart_of(file: &Path) -> Option<PathBuf> {
+    let abs = file.canonicalize().ok()?;
+    abs.ancestors()
+        .skip(1)
+        .find(|d| helm::is_chart(d))
+        .map(Path::to_path_buf)
 }
 
 /// Expands paths into inputs: `-` is stdin; a file is read whatever its
-/// extension; a directory is walked recursively for `.yaml`, `.yml` and
+/// extension (except a file of a Helm chart: a warning says to scan the
+/// chart); a directory is walked recursively for `.yaml`, `.yml` and
 /// `.json` (hidden directories and symlinked directories skipped, sorted for
-/// stable output), a directory holding a kustomization is rendered rather
-/// than walked, an AWS snapshot directory is left to the AWS reader and an
-/// `image-reports` directory to the image reader.
+/// stable output), a directory holding a Helm chart (`Chart.yaml`) or a
+/// kustomization is rendered rather than walked (a kustomization of kind
+/// `Component` is rendered only by the kustomizations using it), an AWS
+/// snapshot directory is left to the AWS reader and an `image-reports`
+/// directory to the image reader.
 pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -75,7 +89,17 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
                 format!("cannot read: {e}"),
             )),
             Ok(m) if m.is_dir() => walk(p, &mut inputs, &mut errors),
-            Ok(_) => inputs.push(Input::File(p.clone())),
+            Ok(_) => match chart_of(p) {
+                Some(chart) => errors.push(InputError::warning(
+                    p.display().to_string(),
+                    format!(
+                        "part of the Helm chart {}, not a manifest: scan the chart directory (or `helm template {} | eksguard scan -`)",
+                        chart.display(),
+                        chart.display()
+                    ),
+                )),
+                None => inputs.push(Input::File(p.clone())),
+            },
         }
     }
     (inputs, errors)
@@ -85,8 +109,14 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
     if is_aws_snapshot(dir) || dir.file_name().is_some_and(|n| n == IMAGE_REPORTS_DIR) {
         return;
     }
+    if helm::is_chart(dir) {
+        inputs.push(Input::Helm(dir.to_path_buf()));
+        return;
+    }
     if has_kustomization(dir) {
-        inputs.push(Input::Kustomize(dir.to_path_buf()));
+        if !kustomize::is_component(dir) {
+            inputs.push(Input::Kustomize(dir.to_path_buf()));
+        }
         return;
     }
     let entries = match std::fs::read_dir(dir) {
@@ -113,39 +143,6 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
             inputs.push(Input::File(path));
         }
     }
-}
-
-/// Renders a kustomization with `kubectl kustomize` (or `kustomize build`).
-pub(crate) fn render_kustomization(dir: &Path) -> Result<Vec<u8>, InputError> {
-    let name = format!("kustomize:{}", dir.display());
-    let attempts: [(&str, &[&str]); 2] = [("kubectl", &["kustomize"]), ("kustomize", &["build"])];
-    for (program, args) in attempts {
-        match Command::new(program).args(args).arg(dir).output() {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                return Err(InputError::error(
-                    &name,
-                    format!("cannot run {program}: {e}"),
-                ));
-            }
-            Ok(out) if out.status.success() => return Ok(out.stdout),
-            Ok(out) => {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                return Err(InputError::error(
-                    &name,
-                    format!("`{program} {}` failed: {}", args.join(" "), stderr.trim()),
-                ));
-            }
-        }
-    }
-    Err(InputError::error(
-        &name,
-        format!(
-            "{} has a kustomization; install kubectl (or kustomize) to render it, or render it yourself: `kubectl kustomize {} | eksguard scan -`",
-            dir.display(),
-            dir.display()
-        ),
-    ))
 }
 
 #[cfg(test)]

@@ -14,22 +14,35 @@
 //! ```
 
 mod discover;
+mod emit;
+mod helm;
+mod json;
+mod kustomize;
+mod read;
+mod render;
+mod text;
 pub mod yaml;
 
 pub use discover::{IMAGE_REPORTS_DIR, Input, discover};
+pub use read::{LoadedWith, load_with};
 pub use yaml::{Document, Limits, ParseIssue, Parsed};
 
-use eksguard_core::{InputError, JsonPath, Object, Source, Spans};
-use serde_json::Value;
-use std::io::Read;
+use eksguard_core::{InputError, Object};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Knobs for reading inputs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
-    /// Files larger than this are refused with an error.
+    /// The largest document, or item of a list, read (in bytes); larger
+    /// ones are refused with an error. Inputs above a few MiB are read as
+    /// a stream, so an input of any size whose documents (or list items)
+    /// are below this is read.
     pub max_file_size: u64,
     pub limits: Limits,
+    /// How Helm charts are rendered.
+    pub helm: HelmOptions,
 }
 
 impl Default for ReadOptions {
@@ -37,8 +50,17 @@ impl Default for ReadOptions {
         ReadOptions {
             max_file_size: 64 * 1024 * 1024,
             limits: Limits::default(),
+            helm: HelmOptions::default(),
         }
     }
+}
+
+/// Values for every chart the scan renders, after the chart's own
+/// `values.yaml`: `helm template --values FILE… --set K=V…`.
+#[derive(Debug, Clone, Default)]
+pub struct HelmOptions {
+    pub values: Vec<PathBuf>,
+    pub set: Vec<String>,
 }
 
 /// What one input yielded.
@@ -48,58 +70,98 @@ pub struct Loaded {
     pub errors: Vec<InputError>,
 }
 
-/// Reads one input: a file, stdin, or a kustomization rendered by kubectl.
+/// Reads one input: a file, stdin, a kustomization rendered by kubectl or a
+/// Helm chart rendered by helm (for many, [`render`] is faster).
 pub fn load(input: &Input, opts: &ReadOptions) -> Loaded {
-    let name = input.to_string();
-    let bytes = match read_input(input, opts) {
-        Ok(b) => b,
-        Err(e) => {
-            return Loaded {
-                objects: Vec::new(),
-                errors: vec![e],
-            };
-        }
-    };
-    load_bytes(&name, &bytes).with_limits(opts.limits).finish()
+    if matches!(input, Input::Kustomize(_) | Input::Helm(_)) {
+        return render(std::slice::from_ref(input), opts)
+            .pop()
+            .flatten()
+            .unwrap_or_default();
+    }
+    let l = load_with(input, opts, &|o| o);
+    Loaded {
+        objects: l.items,
+        errors: l.errors,
+    }
 }
 
-fn read_input(input: &Input, opts: &ReadOptions) -> Result<Vec<u8>, InputError> {
-    let name = input.to_string();
-    match input {
-        Input::File(path) => {
-            let meta = std::fs::metadata(path)
-                .map_err(|e| InputError::error(&name, format!("cannot read: {e}")))?;
-            if meta.len() > opts.max_file_size {
-                return Err(InputError::error(
-                    &name,
-                    format!(
-                        "file is {} bytes, above the {}-byte limit; split it or raise --max-file-size",
-                        meta.len(),
-                        opts.max_file_size
-                    ),
-                ));
+/// Renders the kustomizations and Helm charts among `inputs`, one entry per
+/// input (`None` for the others: read them with [`load`]).
+///
+/// Kustomizations are rendered a batch at a time (few `kubectl kustomize`
+/// runs for many kustomizations), batches and charts concurrently, at most
+/// one per core. Each rendered object knows the file it was written in
+/// ([`eksguard_core::Origin`]). An object several inputs render identically
+/// (the same object once the origin annotation is gone) is kept once, on
+/// the first of them, and its origin lists them all.
+pub fn render(inputs: &[Input], opts: &ReadOptions) -> Vec<Option<Loaded>> {
+    let files = render::Files::default();
+    let mut kustomizations = (Vec::new(), Vec::new());
+    let mut charts = (Vec::new(), Vec::new());
+    for (i, input) in inputs.iter().enumerate() {
+        match input {
+            Input::Kustomize(d) => {
+                kustomizations.0.push(i);
+                kustomizations.1.push(d.clone());
             }
-            std::fs::read(path).map_err(|e| InputError::error(&name, format!("cannot read: {e}")))
-        }
-        Input::Stdin => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .lock()
-                .take(opts.max_file_size + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| InputError::error(&name, format!("cannot read stdin: {e}")))?;
-            if buf.len() as u64 > opts.max_file_size {
-                return Err(InputError::error(
-                    &name,
-                    format!(
-                        "stdin is above the {}-byte limit; raise --max-file-size",
-                        opts.max_file_size
-                    ),
-                ));
+            Input::Helm(d) => {
+                charts.0.push(i);
+                charts.1.push(d.clone());
             }
-            Ok(buf)
+            _ => {}
         }
-        Input::Kustomize(dir) => discover::render_kustomization(dir),
+    }
+    let (k, h) = rayon::join(
+        || kustomize::render(&kustomizations.1, opts.limits, &files),
+        || helm::render(&charts.1, &opts.helm, opts.limits, &files),
+    );
+    let mut out: Vec<Option<Loaded>> = inputs.iter().map(|_| None).collect();
+    let done = kustomizations.0.into_iter().zip(k);
+    for (i, l) in done.chain(charts.0.into_iter().zip(h)) {
+        out[i] = Some(l);
+    }
+    merge_identical(&mut out);
+    out
+}
+
+/// Keeps one of the objects several inputs render identically, on the
+/// first input, its origin naming every input that renders it.
+fn merge_identical(rendered: &mut [Option<Loaded>]) {
+    let mut first: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut also: HashMap<(usize, usize), Vec<Arc<str>>> = HashMap::new();
+    for (i, loaded) in rendered.iter_mut().enumerate() {
+        let Some(loaded) = loaded else { continue };
+        let mut keep = Vec::with_capacity(loaded.objects.len());
+        for obj in std::mem::take(&mut loaded.objects) {
+            let key = obj.raw.to_string();
+            match first.get(&key) {
+                Some(&at) if at.0 != i => {
+                    also.entry(at).or_default().push(obj.source.file.clone());
+                }
+                _ => {
+                    first.insert(key, (i, keep.len()));
+                    keep.push(obj);
+                }
+            }
+        }
+        loaded.objects = keep;
+    }
+    for ((i, j), names) in also {
+        let Some(Some(loaded)) = rendered.get_mut(i) else {
+            continue;
+        };
+        let obj = &mut loaded.objects[j];
+        let mut origin = obj.origin.as_deref().cloned().unwrap_or_default();
+        if origin.rendered_by.is_empty() {
+            origin.rendered_by.push(obj.source.file.clone());
+        }
+        for n in names {
+            if !origin.rendered_by.contains(&n) {
+                origin.rendered_by.push(n);
+            }
+        }
+        obj.origin = Some(Arc::new(origin));
     }
 }
 
@@ -126,40 +188,12 @@ impl BytesLoad<'_> {
     }
 
     pub fn finish(self) -> Loaded {
-        let mut out = Loaded::default();
-        let text = match decode_text(self.name, self.bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                out.errors.push(e);
-                return out;
-            }
-        };
-        // YAML normalises line breaks in scalars to LF; doing it up front
-        // keeps line numbers and avoids saphyr rejecting CRLF inside quoted
-        // multi-line scalars, which kubectl (go-yaml) reads fine.
-        let normalized;
-        let text = if text.contains('\r') {
-            normalized = text.replace("\r\n", "\n");
-            normalized.as_str()
-        } else {
-            text
-        };
-        let parsed = yaml::parse(text, self.limits);
-        let file: Arc<str> = Arc::from(self.name);
-        for issue in parsed.issues {
-            out.errors.push(
-                InputError::error(self.name, issue.message).at(issue.pos.line, issue.pos.column),
-            );
-        }
-        for doc in parsed.documents {
-            documents_to_objects(&file, doc, &mut out);
-        }
-        out
+        read::load_whole(self.name, self.bytes, self.limits)
     }
 }
 
 /// Checks the bytes are text: no NUL (binary junk), valid UTF-8, BOM removed.
-fn decode_text<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str, InputError> {
+pub(crate) fn decode_text<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         let (line, col) = line_col(&bytes[..at]);
@@ -184,94 +218,4 @@ fn line_col(prefix: &[u8]) -> (u32, u32) {
     let line = prefix.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
     let col = prefix.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
     (line, col)
-}
-
-fn documents_to_objects(file: &Arc<str>, doc: Document, out: &mut Loaded) {
-    let root = doc.spans.root().unwrap_or_default();
-    let source = Source {
-        file: file.clone(),
-        document: doc.index,
-        item: None,
-        line: root.line,
-        column: root.column,
-    };
-    match &doc.value {
-        Value::Null => {}
-        Value::Object(m) if is_list(m) => {
-            let list_api = m
-                .get("apiVersion")
-                .and_then(Value::as_str)
-                .unwrap_or("v1")
-                .to_owned();
-            let list_kind = m
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or("List")
-                .to_owned();
-            // Items are contiguous in pre-order: walk them once, in order.
-            let mut offset =
-                Spans::offset_of(&doc.value, &JsonPath::keys(&["items"])).map(|o| o + 1);
-            let Value::Object(mut map) = doc.value else {
-                return;
-            };
-            let Some(Value::Array(items)) = map.remove("items") else {
-                return;
-            };
-            for (i, mut item) in items.into_iter().enumerate() {
-                let n = eksguard_core::node_count(&item);
-                let ispans = offset.and_then(|o| doc.spans.slice(o, n));
-                offset = offset.map(|o| o + n);
-                let pos = ispans.as_ref().and_then(Spans::root).unwrap_or(root);
-                // Raw API lists omit each item's apiVersion/kind.
-                if let Value::Object(im) = &mut item {
-                    if !im.contains_key("apiVersion") {
-                        im.insert("apiVersion".into(), Value::String(list_api.clone()));
-                    }
-                    if !im.contains_key("kind") && list_kind != "List" {
-                        let k = list_kind.trim_end_matches("List").to_owned();
-                        im.insert("kind".into(), Value::String(k));
-                    }
-                }
-                let src = Source {
-                    item: Some(i as u32),
-                    line: pos.line,
-                    column: pos.column,
-                    ..source.clone()
-                };
-                push_object(file, item, ispans, src, out);
-            }
-        }
-        _ => push_object(file, doc.value, Some(doc.spans), source, out),
-    }
-}
-
-fn push_object(
-    file: &Arc<str>,
-    value: Value,
-    spans: Option<Spans>,
-    source: Source,
-    out: &mut Loaded,
-) {
-    let (line, col) = (source.line, source.column);
-    let no_identity = value
-        .as_object()
-        .is_some_and(|m| !m.contains_key("apiVersion") && !m.contains_key("kind"));
-    match Object::from_value(value, spans, source) {
-        Ok(o) => out.objects.push(o),
-        Err(msg) if no_identity => out.errors.push(
-            InputError::warning(
-                file.as_ref(),
-                format!("skipped: {msg} (not a Kubernetes object)"),
-            )
-            .at(line, col),
-        ),
-        Err(msg) => out
-            .errors
-            .push(InputError::error(file.as_ref(), msg).at(line, col)),
-    }
-}
-
-fn is_list(m: &serde_json::Map<String, Value>) -> bool {
-    let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
-    kind.ends_with("List") && m.get("items").is_some_and(Value::is_array)
 }

@@ -12,8 +12,9 @@
 //! Defences: a node budget per document (alias "billion laughs" bombs), a
 //! nesting depth limit, and no recursion (the builder keeps its own stack).
 
+use crate::emit::{Emit, ListFields, ListItems, split_document};
 use eksguard_core::{Pos, Spans};
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Input, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
@@ -70,7 +71,10 @@ struct Node {
 enum Frame {
     Seq {
         anchor: usize,
-        items: Vec<Value>,
+        /// The root mapping's `items` in a streaming read: its elements go
+        /// to the emitter.
+        items: bool,
+        values: Vec<Value>,
         spans: Vec<Pos>,
     },
     Map {
@@ -104,11 +108,25 @@ const MAX_REINDENTS: usize = 32;
 /// when saphyr reports exactly that error, the line is indented one more
 /// space and the stream parsed again (a bounded number of times).
 pub fn parse(text: &str, limits: Limits) -> Parsed {
-    let mut parsed = parse_once(text, limits);
+    let mut parsed = Parsed::default();
+    parse_with_retries(text, |t| {
+        parsed = parse_once(t, limits);
+        parsed.issues.clone()
+    });
+    parsed
+}
+
+/// Runs `parse` on `text`, then again on a re-indented copy while the
+/// issues it returns are the re-indentable error (see [`parse`]); returns
+/// the last issues.
+pub(crate) fn parse_with_retries(
+    text: &str,
+    mut parse: impl FnMut(&str) -> Vec<ParseIssue>,
+) -> Vec<ParseIssue> {
+    let mut issues = parse(text);
     let mut patched: Option<String> = None;
     for _ in 0..MAX_REINDENTS {
-        let Some(line) = parsed
-            .issues
+        let Some(line) = issues
             .iter()
             .find(|i| i.fatal && i.message.ends_with("invalid indentation in quoted scalar"))
             .map(|i| i.pos.line as usize)
@@ -119,10 +137,10 @@ pub fn parse(text: &str, limits: Limits) -> Parsed {
         let Some(next) = indent_line(current, line) else {
             break;
         };
-        parsed = parse_once(&next, limits);
+        issues = parse(&next);
         patched = Some(next);
     }
-    parsed
+    issues
 }
 
 /// saphyr reports this error at the line where the quoted scalar starts.
@@ -153,16 +171,92 @@ fn indent_line(text: &str, start_line: usize) -> Option<String> {
 }
 
 fn parse_once(text: &str, limits: Limits) -> Parsed {
+    run(Parser::new_from_str(text), limits, None)
+}
+
+/// A streaming read: documents, and the items of list documents, go to
+/// `emit` as they complete instead of into [`Parsed::documents`].
+pub(crate) struct Stream<'e> {
+    pub emit: &'e mut dyn Emit,
+    /// The largest document or list item, in characters.
+    pub max_unit: u64,
+}
+
+/// Reads a stream of documents, handing each unit to `stream.emit` as it
+/// completes: the node budget then bounds what is held at once (one item of
+/// a list, or one document), not the size of a list, while aliases are
+/// budgeted per document. Returns the issues met.
+pub(crate) fn parse_stream<'i, T: Input>(
+    parser: Parser<'i, T>,
+    limits: Limits,
+    stream: Stream,
+) -> Vec<ParseIssue> {
+    run(parser, limits, Some(stream)).issues
+}
+
+/// Streaming state of the current document.
+struct Current {
+    /// The document's items, when its `items` sequence is being read.
+    list: Option<ListItems>,
+    /// Where the document started (characters).
+    start: u64,
+    /// Where the current list item started (characters).
+    item_start: u64,
+    /// Characters of the items handed over.
+    streamed: u64,
+}
+
+/// The list's own fields among the entries of the root mapping.
+fn fields_of(stack: &[Frame]) -> ListFields<'_> {
+    let Some(Frame::Map { entries, .. }) = stack.first() else {
+        return ListFields::default();
+    };
+    let get = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, n)| &n.value)
+    };
+    ListFields {
+        api_version: get("apiVersion"),
+        kind: get("kind"),
+    }
+}
+
+/// Whether a node completing (or starting) now is an item of the root's
+/// `items`.
+fn is_list_item(stack: &[Frame]) -> bool {
+    stack.len() == 2 && matches!(stack[1], Frame::Seq { items: true, .. })
+}
+
+/// Whether the parser is inside the root's `items`.
+fn in_list_item(stack: &[Frame]) -> bool {
+    stack.len() >= 2 && matches!(stack[1], Frame::Seq { items: true, .. })
+}
+
+fn run<'i, T: Input>(
+    mut parser: Parser<'i, T>,
+    limits: Limits,
+    mut stream: Option<Stream>,
+) -> Parsed {
     let mut out = Parsed::default();
-    let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut doc_index: u32 = 0;
+    // Nodes held for the current document (items handed over no longer count).
     let mut nodes_in_doc: usize = 0;
+    // Nodes copied through aliases in the current document.
+    let mut aliased_in_doc: usize = 0;
     let mut in_doc = false;
     let mut doc_root: Option<Node> = None;
     // Set when a document is abandoned: skip its remaining events.
     let mut doc_failed = false;
+    let mut cur = Current {
+        list: None,
+        start: 0,
+        item_start: 0,
+        streamed: 0,
+    };
 
     macro_rules! fail_doc {
         ($pos:expr, $msg:expr) => {{
@@ -173,6 +267,46 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
             });
             stack.clear();
             doc_failed = true;
+            if let Some(s) = stream.as_mut() {
+                s.emit.forget(doc_index);
+                cur.list = None;
+            }
+        }};
+    }
+
+    // Hands a finished node to its parent; in a streaming read, an item
+    // of the root's `items` goes to the emitter instead.
+    macro_rules! finish {
+        ($node:expr, $anchor:expr, $pos:expr, $is_merge:expr) => {{
+            let node: Node = $node;
+            match stream.as_mut() {
+                Some(s) if is_list_item(&stack) => {
+                    if $anchor != 0 {
+                        anchors.insert(
+                            $anchor,
+                            Node {
+                                value: node.value.clone(),
+                                spans: node.spans.clone(),
+                            },
+                        );
+                    }
+                    nodes_in_doc = nodes_in_doc.saturating_sub(node.spans.len());
+                    let fields = fields_of(&stack);
+                    if let Some(list) = cur.list.as_mut() {
+                        list.item(node.value, node.spans, fields, &mut *s.emit);
+                    }
+                    Ok(())
+                }
+                _ => complete_key(
+                    node,
+                    $anchor,
+                    $pos,
+                    $is_merge,
+                    &mut stack,
+                    &mut anchors,
+                    &mut doc_root,
+                ),
+            }
         }};
     }
 
@@ -190,29 +324,97 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     message: format!("invalid YAML: {}", e.info()),
                     fatal: true,
                 });
+                if let Some(s) = stream.as_mut()
+                    && in_doc
+                {
+                    s.emit.forget(doc_index);
+                }
                 return out;
             }
         };
         let pos = pos_of(&span);
+        let at = span.start.index() as u64;
+        // A node starting as an item of the root's `items`.
+        let starts_node = matches!(
+            event,
+            Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Scalar(..)
+                | Event::Alias(..)
+        );
+        if starts_node && stream.is_some() && is_list_item(&stack) {
+            cur.item_start = at;
+        }
+        if let Some(s) = stream.as_ref()
+            && in_doc
+            && !doc_failed
+        {
+            let in_item = in_list_item(&stack);
+            let size = if in_item {
+                at - cur.item_start
+            } else {
+                at - cur.start - cur.streamed
+            };
+            if size > s.max_unit {
+                let what = if in_item {
+                    "a list item"
+                } else {
+                    "the document"
+                };
+                fail_doc!(
+                    pos,
+                    format!(
+                        "{what} is above the {}-byte limit; split it or raise --max-file-size",
+                        s.max_unit
+                    )
+                );
+                continue;
+            }
+        }
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             Event::DocumentStart(_) => {
                 in_doc = true;
                 doc_failed = false;
                 nodes_in_doc = 0;
+                aliased_in_doc = 0;
                 anchors.clear();
                 doc_root = None;
+                cur = Current {
+                    list: None,
+                    start: at,
+                    item_start: at,
+                    streamed: 0,
+                };
             }
             Event::DocumentEnd => {
                 if in_doc
                     && !doc_failed
                     && let Some(root) = doc_root.take()
                 {
-                    out.documents.push(Document {
-                        index: doc_index,
-                        value: root.value,
-                        spans: Spans::new(root.spans),
-                    });
+                    match stream.as_mut() {
+                        Some(s) => match cur.list.take() {
+                            Some(mut list) => {
+                                let map = match &root.value {
+                                    Value::Object(m) => Some(m),
+                                    _ => None,
+                                };
+                                let fields = map.map(ListFields::of).unwrap_or_default();
+                                list.finish(fields, &mut *s.emit);
+                            }
+                            None => split_document(
+                                doc_index,
+                                root.value,
+                                Spans::new(root.spans),
+                                &mut *s.emit,
+                            ),
+                        },
+                        None => out.documents.push(Document {
+                            index: doc_index,
+                            value: root.value,
+                            spans: Spans::new(root.spans),
+                        }),
+                    }
                 }
                 in_doc = false;
                 doc_index += 1;
@@ -227,9 +429,21 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     continue;
                 }
                 nodes_in_doc += 1;
+                // The root mapping's `items`: a list, read item by item.
+                let items = stream.is_some()
+                    && stack.len() == 1
+                    && cur.list.is_none()
+                    && matches!(
+                        &stack[0],
+                        Frame::Map { pending_key: Some((k, _)), merging: false, .. } if k == "items"
+                    );
+                if items {
+                    cur.list = Some(ListItems::new(doc_index, stack_pos(&stack)));
+                }
                 stack.push(Frame::Seq {
                     anchor,
-                    items: Vec::new(),
+                    items,
+                    values: Vec::new(),
                     spans: vec![pos],
                 });
             }
@@ -253,20 +467,22 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
             Event::SequenceEnd => {
                 let Some(Frame::Seq {
                     anchor,
-                    items,
+                    values,
                     spans,
+                    items,
                 }) = stack.pop()
                 else {
                     fail_doc!(pos, "unbalanced sequence end".into());
                     continue;
                 };
+                if items {
+                    cur.streamed = at - cur.start;
+                }
                 let node = Node {
-                    value: Value::Array(items),
+                    value: Value::Array(values),
                     spans,
                 };
-                if let Err(msg) =
-                    complete(node, anchor, pos, &mut stack, &mut anchors, &mut doc_root)
-                {
+                if let Err(msg) = finish!(node, anchor, pos, false) {
                     fail_doc!(pos, msg);
                 }
             }
@@ -291,9 +507,7 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     value: Value::Object(map),
                     spans,
                 };
-                if let Err(msg) =
-                    complete(node, anchor, pos, &mut stack, &mut anchors, &mut doc_root)
-                {
+                if let Err(msg) = finish!(node, anchor, pos, false) {
                     fail_doc!(pos, msg);
                 }
             }
@@ -307,15 +521,7 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     value,
                     spans: vec![pos],
                 };
-                if let Err(msg) = complete_key(
-                    node,
-                    anchor,
-                    pos,
-                    is_merge,
-                    &mut stack,
-                    &mut anchors,
-                    &mut doc_root,
-                ) {
+                if let Err(msg) = finish!(node, anchor, pos, is_merge) {
                     fail_doc!(pos, msg);
                 }
             }
@@ -325,7 +531,8 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     continue;
                 };
                 nodes_in_doc = nodes_in_doc.saturating_add(target.spans.len());
-                if nodes_in_doc > limits.max_nodes {
+                aliased_in_doc = aliased_in_doc.saturating_add(target.spans.len());
+                if nodes_in_doc > limits.max_nodes || aliased_in_doc > limits.max_nodes {
                     fail_doc!(
                         pos,
                         format!(
@@ -339,7 +546,7 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
                     value: target.value.clone(),
                     spans: target.spans.clone(),
                 };
-                if let Err(msg) = complete(node, 0, pos, &mut stack, &mut anchors, &mut doc_root) {
+                if let Err(msg) = finish!(node, 0, pos, false) {
                     fail_doc!(pos, msg);
                 }
             }
@@ -354,18 +561,15 @@ fn parse_once(text: &str, limits: Limits) -> Parsed {
     out
 }
 
-/// Hands a finished node to its parent (or makes it the document root).
-fn complete(
-    node: Node,
-    anchor: usize,
-    pos: Pos,
-    stack: &mut [Frame],
-    anchors: &mut HashMap<usize, Node>,
-    root: &mut Option<Node>,
-) -> Result<(), String> {
-    complete_key(node, anchor, pos, false, stack, anchors, root)
+/// Position of the root mapping on the stack.
+fn stack_pos(stack: &[Frame]) -> Pos {
+    match stack.first() {
+        Some(Frame::Map { pos, .. }) => *pos,
+        _ => Pos::default(),
+    }
 }
 
+/// Hands a finished node to its parent (or makes it the document root).
 fn complete_key(
     node: Node,
     anchor: usize,
@@ -389,8 +593,8 @@ fn complete_key(
         return Ok(());
     };
     match parent {
-        Frame::Seq { items, spans, .. } => {
-            items.push(node.value);
+        Frame::Seq { values, spans, .. } => {
+            values.push(node.value);
             spans.extend(node.spans);
         }
         Frame::Map {

@@ -4,9 +4,10 @@
 //! service account); [`discover`] asks the server which of [`RESOURCES`] it
 //! serves (preferred version first; what it does not serve is skipped);
 //! [`collect`] lists them, at most [`Options::concurrency`] at a time, page
-//! by page (`limit` + `continue`), and hands each resource's objects over as
-//! soon as its list is complete, so the caller can check Secrets and drop
-//! their values without waiting for the rest of the cluster.
+//! by page (`limit` + `continue`), and hands each page's objects over as
+//! soon as it arrives, so the caller can check them (Secret values among
+//! them) and keep only what it needs: memory is bounded by a few pages in
+//! flight, not by the size of the cluster.
 //!
 //! Objects keep the raw JSON the server sent (typed structs would drop
 //! fields a control may need), with `apiVersion`/`kind` filled in (lists omit
@@ -279,14 +280,18 @@ fn parse_minor(minor: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// The objects of one resource, in the server's order.
+/// The objects of one page of a resource's list, in the server's order.
 pub struct Batch {
     /// Index in [`Plan::listings`]: feed batches to a scan in this order
-    /// for a deterministic inventory.
+    /// (pages of one list come in order) for a deterministic inventory.
     pub index: usize,
     pub objects: Vec<Object>,
     /// Items that are not valid objects (no name...).
     pub errors: Vec<InputError>,
+    /// Forget the earlier batches of this `index`: the list started again
+    /// (its continue token expired), or it failed (then this batch is empty
+    /// and a gap says why), so a list counts only once it completed.
+    pub restart: bool,
 }
 
 #[derive(Deserialize)]
@@ -318,43 +323,90 @@ pub struct Problems {
     pub gaps: Vec<Gap>,
 }
 
-/// Lists everything in `plan`, calling `on_batch` as each resource's list
-/// completes; returns what failed. Runs on a tokio runtime: each list is a
-/// task.
+/// What a list task sends.
+enum Event {
+    Page(Batch),
+    Failed(usize, Failure),
+    /// The list ended (its pages were all sent, or it failed).
+    Done,
+}
+
+/// Lists everything in `plan`, calling `on_batch` with each page as it
+/// arrives (so at most a few pages are held at once); returns what failed.
+/// Runs on a tokio runtime: each list is a task, pages are turned into
+/// objects on the worker threads, and `on_batch` runs on the caller's.
 pub async fn collect(client: &Client, plan: &Plan, mut on_batch: impl FnMut(Batch)) -> Problems {
     let mut errors = plan.errors.clone();
     let mut gaps = Vec::new();
     let server: Arc<str> = Arc::from(plan.server.as_str());
     let page_size = plan.options.page_size.max(1);
-    let mut results = futures::stream::iter(plan.listings.iter().enumerate())
-        .map(|(index, listing)| {
+    // Few pages wait for `on_batch`: list tasks pause while it catches up.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
+    let task_server = Arc::clone(&server);
+    // The stream owns the sender: the receiver ends once every task is done.
+    let tasks = futures::stream::iter(plan.listings.iter().enumerate())
+        .map(move |(index, listing)| {
             let client = client.clone();
-            let server = Arc::clone(&server);
+            let server = Arc::clone(&task_server);
             let listing = listing.clone();
             let namespace = plan.options.namespace.clone();
+            let tx = tx.clone();
             // A task per list: parsing pages runs on every worker thread.
             tokio::spawn(async move {
-                list_one(&client, &server, &listing, namespace.as_deref(), page_size)
-                    .await
-                    .map(|(objects, errors)| Batch {
-                        index,
-                        objects,
-                        errors,
-                    })
+                let failed = list_one(
+                    &client,
+                    &server,
+                    &listing,
+                    namespace.as_deref(),
+                    page_size,
+                    index,
+                    &tx,
+                )
+                .await
+                .err();
+                if let Some(f) = failed {
+                    let _ = tx.send(Event::Failed(index, f)).await;
+                }
+                let _ = tx.send(Event::Done).await;
             })
         })
-        .buffer_unordered(plan.options.concurrency.max(1));
-    while let Some(joined) = results.next().await {
-        match joined {
-            Ok(Ok(batch)) => on_batch(batch),
-            Ok(Err(Failure::Gap(g))) => gaps.push(g),
-            Ok(Err(Failure::Error(e))) => errors.push(e),
-            Err(e) => errors.push(InputError::error(
-                format!("live:{server}"),
-                format!("a list task failed: {e}"),
-            )),
+        .buffer_unordered(plan.options.concurrency.max(1))
+        .collect::<Vec<_>>();
+    let server_name = Arc::clone(&server);
+    let driver = async move {
+        for joined in tasks.await {
+            if let Err(e) = joined {
+                return Some(InputError::error(
+                    format!("live:{server_name}"),
+                    format!("a list task failed: {e}"),
+                ));
+            }
         }
-    }
+        None
+    };
+    let receive = async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                Event::Page(batch) => on_batch(batch),
+                Event::Failed(index, f) => {
+                    // What the list gave so far does not count.
+                    on_batch(Batch {
+                        index,
+                        objects: Vec::new(),
+                        errors: Vec::new(),
+                        restart: true,
+                    });
+                    match f {
+                        Failure::Gap(g) => gaps.push(g),
+                        Failure::Error(e) => errors.push(e),
+                    }
+                }
+                Event::Done => {}
+            }
+        }
+    };
+    let (task_error, ()) = tokio::join!(driver, receive);
+    errors.extend(task_error);
     // Lists finish in any order.
     gaps.sort_by(|a: &Gap, b: &Gap| (&a.input, &a.reason).cmp(&(&b.input, &b.reason)));
     Problems { errors, gaps }
@@ -372,7 +424,14 @@ pub struct Collected {
 pub async fn collect_all(conn: &Connection, options: &Options) -> Result<Collected, Error> {
     let plan = discover(conn, options).await?;
     let mut batches: Vec<Batch> = Vec::new();
-    let Problems { mut errors, gaps } = collect(&conn.client, &plan, |b| batches.push(b)).await;
+    let Problems { mut errors, gaps } = collect(&conn.client, &plan, |b| {
+        if b.restart {
+            batches.retain(|x| x.index != b.index);
+        }
+        batches.push(b);
+    })
+    .await;
+    // Stable: pages of one list stay in order.
     batches.sort_by_key(|b| b.index);
     let mut objects = Vec::new();
     for b in batches {
@@ -388,34 +447,90 @@ pub async fn collect_all(conn: &Connection, options: &Options) -> Result<Collect
 }
 
 /// Lists one resource (or, for Namespaces in a `--namespace` scan, gets
-/// the one) and builds its objects.
+/// the one), sending each page's objects as it arrives. A continue token
+/// that expired (410 Gone: the server compacted the history the token
+/// points into) restarts the list once from scratch, as kubectl does, with
+/// a batch that tells the receiver to forget the pages sent so far, so a
+/// restart neither loses nor duplicates objects.
 async fn list_one(
     client: &Client,
     server: &str,
     listing: &Listing,
     namespace: Option<&str>,
     page_size: u32,
-) -> Result<(Vec<Object>, Vec<InputError>), Failure> {
+    index: usize,
+    tx: &tokio::sync::mpsc::Sender<Event>,
+) -> Result<(), Failure> {
     let ar = &listing.resource;
     let scoped_ns = namespace.filter(|_| listing.namespaced);
     let collection = DynamicObject::url_path(ar, scoped_ns);
     let input = format!("live:{server}{collection}");
-    let items = if let (Some(ns), ("", "namespaces")) =
+    let send = |items: Vec<Value>, restart: bool| {
+        let (objects, errors) = to_objects(items, server, listing);
+        tx.send(Event::Page(Batch {
+            index,
+            objects,
+            errors,
+            restart,
+        }))
+    };
+    if let (Some(ns), ("", "namespaces")) =
         (namespace, (listing.wanted.group, listing.wanted.plural))
     {
         let req = Request::new(&collection)
             .get(ns, &Default::default())
             .map_err(|e| Failure::Error(InputError::error(&input, chain(&e))))?;
-        client
+        let item = client
             .request::<Value>(req)
             .await
-            .map(|v| vec![v])
-            .map_err(|e| list_error(server, &input, listing, namespace, "get", e))?
-    } else {
-        list_pages(client, &collection, page_size)
-            .await
-            .map_err(|e| list_error(server, &input, listing, namespace, "list", e))?
-    };
+            .map_err(|e| list_error(server, &input, listing, namespace, "get", e))?;
+        let _ = send(vec![item], false).await;
+        return Ok(());
+    }
+    let mut restarted = false;
+    let mut restart = false;
+    let mut token: Option<String> = None;
+    loop {
+        let mut lp = kube::api::ListParams::default().limit(page_size);
+        if let Some(t) = &token {
+            lp = lp.continue_token(t);
+        }
+        let req = Request::new(&collection).list(&lp).map_err(|e| {
+            list_error(
+                server,
+                &input,
+                listing,
+                namespace,
+                "list",
+                kube::Error::BuildRequest(e),
+            )
+        })?;
+        match client.request::<Page>(req).await {
+            Ok(page) => {
+                let _ = send(page.items.unwrap_or_default(), restart).await;
+                restart = false;
+                match page.metadata.cont.filter(|c| !c.is_empty()) {
+                    Some(next) => token = Some(next),
+                    None => return Ok(()),
+                }
+            }
+            Err(kube::Error::Api(s)) if s.code == 410 && token.is_some() && !restarted => {
+                restarted = true;
+                restart = true;
+                token = None;
+            }
+            Err(e) => return Err(list_error(server, &input, listing, namespace, "list", e)),
+        }
+    }
+}
+
+/// The items of one page as objects.
+fn to_objects(
+    items: Vec<Value>,
+    server: &str,
+    listing: &Listing,
+) -> (Vec<Object>, Vec<InputError>) {
+    let ar = &listing.resource;
     let mut objects = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for item in items {
@@ -444,46 +559,7 @@ async fn list_one(
             Err(e) => errors.push(InputError::error(file, e)),
         }
     }
-    Ok((objects, errors))
-}
-
-/// All pages of a list. A continue token that expired (410 Gone: the
-/// server compacted the history the token points into) restarts the list
-/// once from scratch, as kubectl does; items are kept only from a list that
-/// completed, so a restart neither loses nor duplicates objects.
-async fn list_pages(
-    client: &Client,
-    collection: &str,
-    page_size: u32,
-) -> Result<Vec<Value>, kube::Error> {
-    let mut restarted = false;
-    'list: loop {
-        let mut items = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut lp = kube::api::ListParams::default().limit(page_size);
-            if let Some(t) = &token {
-                lp = lp.continue_token(t);
-            }
-            let req = Request::new(collection)
-                .list(&lp)
-                .map_err(kube::Error::BuildRequest)?;
-            match client.request::<Page>(req).await {
-                Ok(page) => {
-                    items.extend(page.items.unwrap_or_default());
-                    match page.metadata.cont.filter(|c| !c.is_empty()) {
-                        Some(next) => token = Some(next),
-                        None => return Ok(items),
-                    }
-                }
-                Err(kube::Error::Api(s)) if s.code == 410 && token.is_some() && !restarted => {
-                    restarted = true;
-                    continue 'list;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
+    (objects, errors)
 }
 
 /// Sets `apiVersion` and `kind` (list items omit them) first, as in a

@@ -6,4 +6,5 @@ pub mod identity_aws;
 pub mod images;
 pub mod meta;
 pub mod network_policy;
+pub mod paths;
 pub mod pod_security;

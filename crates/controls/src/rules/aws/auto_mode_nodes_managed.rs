@@ -57,6 +57,8 @@ impl Control for AutoModeNodesManaged {
         Subjects::Cluster
     }
 
+    /// Cost: O(1) in objects: reads the AWS facts (inventory lookups are
+    /// O(1)).
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let Some((facts, c)) = cluster(inv) else {
             return;

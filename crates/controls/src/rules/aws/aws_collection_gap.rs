@@ -4,14 +4,17 @@ use crate::{Context, Control, ControlMeta, Sink, control};
 use eksguard_core::AwsData;
 use eksguard_core::Inventory;
 use eksguard_core::Need;
+use eksguard_core::aws::FailureClass;
 
 control! {
     /// ## What it checks
-    /// AWS API calls of the scan that failed: a missing permission
-    /// (`AccessDenied…`, `UnauthorizedOperation`) or an error that outlived
-    /// the retries. Each becomes a finding of its own naming what could not
-    /// be checked and the IAM action that is needed; the rest of the scan
-    /// goes on.
+    /// AWS API calls of the scan that failed: access denied (with the policy
+    /// type that denied it when AWS says), not found, throttled past the
+    /// retries, endpoint unreachable, invalid or expired credentials. Each
+    /// becomes a finding of its own naming what could not be checked and
+    /// what AWS answered: the HTTP status, error code, message and request
+    /// ID. The rest of the scan goes on, and the controls that needed the
+    /// call are reported not checked.
     ///
     /// ## Why it matters
     /// A check that could not run is not a check that passed. Without this
@@ -21,13 +24,18 @@ control! {
     ///
     /// ## Example
     /// ```text
-    /// could not check access entries of cluster acme-prod: missing permission eks:ListAccessEntries
+    /// could not check access entries of cluster acme-prod: eks:ListAccessEntries was denied (no identity-based policy allows the action): HTTP 403 AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/scanner/s is not authorized to perform: eks:ListAccessEntries … (request ID 0d3c…)
     /// ```
     ///
     /// ## Fix
-    /// Give the scanning principal the read-only policy in
-    /// `deploy/iam/eksguard-scan-policy.json`, or run the scan with a role
-    /// that has it.
+    /// It depends on the failure, and the finding says which: a denial
+    /// through the scanning principal's own policy is fixed with the
+    /// read-only policy in `deploy/iam/eksguard-scan-policy.json`; an
+    /// explicit deny in a service control policy, permissions boundary or
+    /// session policy is not (ask that policy's owner); a 404 means the API
+    /// or resource does not exist at that endpoint and region; throttling,
+    /// unreachable endpoints and expired credentials are fixed by scanning
+    /// again once they are resolved.
     ///
     /// ## References
     /// - eksguard `deploy/iam/eksguard-scan-policy.json` (the minimal read-only policy of the scan)
@@ -35,7 +43,7 @@ control! {
     pub struct CollectionGap {
         id: "AWS-001",
         name: "aws-check-not-run",
-        title: "AWS check could not run (missing permission or failed call)",
+        title: "AWS check could not run (denied or failed call)",
         severity: Medium,
         pillar: LoggingDetection,
         responsibility: Customer,
@@ -56,11 +64,18 @@ impl Control for CollectionGap {
         Subjects::Whole
     }
 
+    /// Cost: O(1) in objects: reads the AWS facts (inventory lookups are
+    /// O(1)).
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let Some(facts) = inv.aws.as_ref() else {
             return;
         };
         for (i, gap) in facts.gaps.iter().enumerate() {
+            // Data a snapshot never held is not a failed call: its controls
+            // are reported not checked, without a finding.
+            if gap.class == FailureClass::NotCollected {
+                continue;
+            }
             let (name, arn) = match &facts.cluster {
                 Some(c) => (c.name.clone(), c.arn.clone()),
                 None => (
@@ -71,24 +86,13 @@ impl Control for CollectionGap {
                     ),
                 ),
             };
-            let message = if gap.is_permission() {
-                format!(
-                    "could not check {}: missing permission {} ({})",
-                    gap.what, gap.action, gap.code
-                )
-            } else {
-                format!(
-                    "could not check {}: {} failed: {} {}",
-                    gap.what, gap.action, gap.code, gap.message
-                )
-            };
             out.report_ref(
                 &Self::META,
                 aws_ref("aws:eks/2017-11-01", "AWS::EKS::Cluster", &name, &arn),
                 None,
                 format!("gaps[{i}]"),
-                message,
-                format!("Allow {} to the scanning principal (see deploy/iam/eksguard-scan-policy.json) and scan again.", gap.action),
+                format!("could not check {}: {}", gap.what, gap.summary()),
+                gap.advice(),
             );
         }
     }

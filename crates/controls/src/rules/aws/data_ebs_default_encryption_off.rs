@@ -54,6 +54,8 @@ impl Control for EbsDefaultEncryptionOff {
         Subjects::Account
     }
 
+    /// Cost: O(1) in objects: reads the AWS facts (inventory lookups are
+    /// O(1)).
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let Some(facts) = inv.aws.as_ref() else {
             return;

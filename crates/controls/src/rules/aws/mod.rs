@@ -22,21 +22,29 @@ pub mod data_kms_key_unhealthy;
 pub mod data_nodeclass_ephemeral_kms;
 pub mod data_secrets_not_cmk;
 pub mod data_storageclass_unencrypted;
+pub mod iam_nodegroup_imds_hop_limit;
+pub mod iam_nodegroup_imdsv1;
 pub mod log_audit_disabled;
 pub mod log_authenticator_disabled;
 pub mod log_control_plane_disabled;
+pub mod log_group_protection;
+pub mod log_guardduty_eks;
 pub mod net_endpoint_public;
+pub mod net_nodegroup_ssh_open;
 pub mod net_private_access_disabled;
 pub mod net_public_cidrs_open;
 pub mod net_sg_ingress_anywhere;
 pub mod netpol_default_allow;
+pub mod netpol_vpc_cni_addon_enforcement;
 pub mod patch_nodepool_budget_blocks;
 pub mod patch_nodepool_expire_after;
 pub mod patch_upgrade_policy;
 pub mod patch_version_support;
 
 use crate::{ControlMeta, Sink};
-use eksguard_core::aws::{AwsFacts, AwsSource, EksCluster, Sourced};
+use eksguard_core::aws::{
+    AwsFacts, AwsSource, EksCluster, LaunchTemplateVersion, Nodegroup, Sourced,
+};
 use eksguard_core::{Inventory, JsonPath, ObjectRef};
 
 /// `ObjectRef` of an AWS resource: `kind` is the CloudFormation type name,
@@ -53,6 +61,43 @@ pub(crate) fn aws_ref(api: &str, kind: &str, name: &str, arn: &str) -> ObjectRef
 
 pub(crate) fn cluster_ref(c: &EksCluster) -> ObjectRef {
     aws_ref("aws:eks/2017-11-01", "AWS::EKS::Cluster", &c.name, &c.arn)
+}
+
+/// `ObjectRef` of a managed node group.
+pub(crate) fn nodegroup_ref(ng: &Nodegroup, c: &EksCluster) -> ObjectRef {
+    aws_ref(
+        "aws:eks/2017-11-01",
+        "AWS::EKS::Nodegroup",
+        &ng.nodegroup_name,
+        &ng.arn(&c.arn),
+    )
+}
+
+/// The launch template version a node group runs (its own template, not
+/// the one EKS generates when it has none), when it was collected.
+pub(crate) fn launch_template<'a>(
+    facts: &'a AwsFacts,
+    ng: &Nodegroup,
+) -> Option<&'a Sourced<LaunchTemplateVersion>> {
+    let spec = ng.launch_template.as_ref()?;
+    let same_template = |v: &LaunchTemplateVersion| {
+        spec.id.is_some() && v.launch_template_id == spec.id
+            || spec.name.is_some() && v.launch_template_name == spec.name
+    };
+    let candidates: Vec<_> = facts
+        .launch_template_versions
+        .iter()
+        .filter(|v| same_template(v))
+        .collect();
+    let wanted = spec.version.as_deref();
+    candidates
+        .iter()
+        .find(|v| match wanted {
+            Some("$Default") | None => v.default_version == Some(true),
+            Some(n) => v.version_number.map(|x| x.to_string()).as_deref() == Some(n),
+        })
+        .or_else(|| (candidates.len() == 1).then(|| &candidates[0]))
+        .copied()
 }
 
 /// The account and region, as one subject: what account-wide settings

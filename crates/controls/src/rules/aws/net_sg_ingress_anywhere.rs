@@ -29,9 +29,11 @@ control! {
     ///
     /// ## Fix
     /// Remove the rule (`aws ec2 revoke-security-group-ingress`) and allow
-    /// only the security groups or prefix lists that need the port. Reach
-    /// nodes with SSM rather than SSH; expose workloads through load
-    /// balancers with their own security groups.
+    /// only the security groups or prefix lists that need the port. The
+    /// finding's fix names what to use instead for its port: SSM Session
+    /// Manager for SSH (tcp/22) and RDP (tcp/3389), a load balancer with its
+    /// own security group for HTTPS/HTTP (tcp/443, tcp/80) and NodePorts,
+    /// the cluster security group only for the kubelet (tcp/10250).
     ///
     /// ## References
     /// - EKS Best Practices Guide, Infrastructure Security: "Security groups"
@@ -65,6 +67,8 @@ impl Control for SgIngressAnywhere {
         Subjects::Cluster
     }
 
+    /// Cost: O(1) in objects: reads the AWS facts (inventory lookups are
+    /// O(1)).
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let Some((facts, c)) = cluster(inv) else {
             return;
@@ -161,8 +165,55 @@ fn report(
             sg.group_id,
             ports(perm)
         ),
-        "Revoke the rule and allow only the security groups, prefix lists or CIDRs that need the port; use SSM instead of SSH.",
+        fix(sg, perm, cidr),
     );
+}
+
+/// The fix for one open rule: the revoke command, and what to use instead
+/// for that port and protocol.
+fn fix(sg: &SecurityGroup, p: &IpPermission, cidr: &str) -> String {
+    let proto = p.ip_protocol.as_deref().unwrap_or("-1");
+    let range = match (p.from_port, p.to_port) {
+        (Some(f), Some(t)) if f >= 0 => Some((f, t)),
+        _ => None,
+    };
+    let covers = |port: i64| range.is_none_or(|(f, t)| f <= port && port <= t);
+    let tcp = proto == "tcp" || proto == "6";
+    let instead = if proto == "-1" {
+        "Allow only the protocols and ports that are needed, from the security groups or prefix lists that need them.".to_owned()
+    } else if tcp && range == Some((22, 22)) {
+        "Reach nodes with SSM Session Manager instead of SSH; if SSH is needed, allow it from a bastion's security group only.".to_owned()
+    } else if tcp && range == Some((3389, 3389)) {
+        "Reach Windows nodes with SSM Session Manager (Fleet Manager) instead of RDP from the internet.".to_owned()
+    } else if tcp && range == Some((10250, 10250)) {
+        "The kubelet API must never face the internet: allow it from the cluster security group only.".to_owned()
+    } else if tcp && matches!(range, Some((f, t)) if f >= 30000 && t <= 32767) {
+        "Do not expose NodePorts: publish the Service through a load balancer (Service type LoadBalancer or an Ingress) whose own security group faces the clients.".to_owned()
+    } else if tcp && (range == Some((443, 443)) || range == Some((80, 80))) {
+        "Serve clients through a load balancer with its own security group (or a VPC endpoint for private clients); the cluster's security groups should admit only the cluster and its load balancers.".to_owned()
+    } else if tcp && covers(22) && range.is_some_and(|(f, t)| t - f > 0) {
+        "Narrow the range to the ports that are needed (it includes SSH, tcp/22), from the security groups or prefix lists that need them.".to_owned()
+    } else {
+        "Allow the port only from the security groups, prefix lists or CIDRs that need it."
+            .to_owned()
+    };
+    let source = if cidr.contains(':') {
+        format!(
+            "IpProtocol={proto},FromPort={},ToPort={},Ipv6Ranges=[{{CidrIpv6={cidr}}}]",
+            p.from_port.unwrap_or(-1),
+            p.to_port.unwrap_or(-1)
+        )
+    } else {
+        format!(
+            "IpProtocol={proto},FromPort={},ToPort={},IpRanges=[{{CidrIp={cidr}}}]",
+            p.from_port.unwrap_or(-1),
+            p.to_port.unwrap_or(-1)
+        )
+    };
+    format!(
+        "Revoke it (aws ec2 revoke-security-group-ingress --group-id {} --ip-permissions '{source}'). {instead}",
+        sg.group_id
+    )
 }
 
 /// `tcp/22`, `tcp/30000-32767`, `all traffic`.
@@ -176,5 +227,40 @@ fn ports(p: &IpPermission) -> String {
         (Some(-1), _) | (None, _) => format!("{proto}/all ports"),
         (Some(f), Some(t)) => format!("{proto}/{f}-{t}"),
         (Some(f), None) => format!("{proto}/{f}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eksguard_core::aws::{IpPermission, SecurityGroup};
+
+    fn fix(proto: &str, from: i64, to: i64) -> String {
+        let sg = SecurityGroup {
+            group_id: "sg-1".into(),
+            ..Default::default()
+        };
+        let p = IpPermission {
+            ip_protocol: Some(proto.into()),
+            from_port: Some(from),
+            to_port: Some(to),
+            ..Default::default()
+        };
+        super::fix(&sg, &p, "0.0.0.0/0")
+    }
+
+    #[test]
+    fn the_fix_fits_the_port_and_protocol() {
+        assert_eq!(
+            fix("tcp", 443, 443),
+            "Revoke it (aws ec2 revoke-security-group-ingress --group-id sg-1 --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=0.0.0.0/0}]'). Serve clients through a load balancer with its own security group (or a VPC endpoint for private clients); the cluster's security groups should admit only the cluster and its load balancers."
+        );
+        assert!(!fix("tcp", 443, 443).contains("SSH"));
+        assert!(fix("tcp", 22, 22).contains("SSM Session Manager instead of SSH"));
+        assert!(fix("tcp", 10250, 10250).contains("kubelet API must never face the internet"));
+        assert!(fix("tcp", 30000, 32767).contains("Do not expose NodePorts"));
+        assert!(fix("tcp", 3389, 3389).contains("instead of RDP"));
+        assert!(fix("tcp", 0, 65535).contains("it includes SSH, tcp/22"));
+        assert!(fix("udp", 53, 53).starts_with("Revoke it") && !fix("udp", 53, 53).contains("SSH"));
+        assert!(fix("-1", -1, -1).contains("Allow only the protocols and ports that are needed"));
     }
 }

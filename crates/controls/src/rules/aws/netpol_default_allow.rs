@@ -91,6 +91,7 @@ impl Control for NetpolDefaultAllow {
         Subjects::Whole
     }
 
+    /// Cost: O(n log n) in objects (the set of namespaces), O(k) NodeClasses.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let mut namespaces: BTreeSet<&str> = inv.namespace_names().collect();
         namespaces.extend(inv.objects().iter().filter_map(|o| o.namespace.as_deref()));

@@ -64,6 +64,9 @@ impl Control for AwsClientOnNodeRole {
         Subjects::Workloads
     }
 
+    /// Cost: O(n) in objects: reads the identity view, built once per scan
+    /// in O(n) (indexed ServiceAccount and workload lookups) and shared by
+    /// the identity controls.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let Some(id) = identity(inv) else { return };
         for w in &id.workloads {

@@ -146,6 +146,9 @@ impl Control for BlastCritical {
         Subjects::Workloads
     }
 
+    /// Cost: O(n) in objects: reads the identity view, built once per scan
+    /// in O(n) (indexed ServiceAccount and workload lookups) and shared by
+    /// the identity controls.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let Some(id) = identity(inv) else { return };
         for wb in id.blast() {

@@ -55,6 +55,9 @@ impl Control for IrsaAudNotSts {
         Subjects::Whole
     }
 
+    /// Cost: O(n) in objects: reads the identity view, built once per scan
+    /// in O(n) (indexed ServiceAccount and workload lookups) and shared by
+    /// the identity controls.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         report_trust_findings(
             inv,

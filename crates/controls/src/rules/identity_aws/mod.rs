@@ -15,6 +15,7 @@
 pub mod aws_client_on_node_role;
 pub mod blast_critical;
 pub mod blast_escalation;
+pub mod cluster_role_privileges;
 pub mod irsa_and_pod_identity;
 pub mod irsa_aud_missing;
 pub mod irsa_aud_not_sts;
@@ -101,6 +102,10 @@ pub struct Identity {
     bound: HashMap<String, Vec<String>>,
     /// `(namespace, service account)` of every binding.
     bound_sas: HashSet<(String, String)>,
+    /// namespace → name → index in [`Identity::service_accounts`] (first).
+    sa_index: HashMap<String, HashMap<String, usize>>,
+    /// namespace → service account → indexes in [`Identity::workloads`].
+    workloads_by_sa: HashMap<String, HashMap<String, Vec<usize>>>,
     blast: OnceLock<Vec<WorkloadBlast>>,
 }
 
@@ -117,18 +122,21 @@ impl Identity {
         self.role_index(arn).and_then(|i| self.account.roles.get(i))
     }
 
-    /// The ServiceAccount `namespace/name`, when the scan has it.
+    /// The ServiceAccount `namespace/name`, when the scan has it. O(1).
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
-        self.service_accounts
-            .iter()
-            .find(|s| s.namespace == namespace && s.name == name)
+        let i = *self.sa_index.get(namespace)?.get(name)?;
+        self.service_accounts.get(i)
     }
 
-    /// Workloads that run as `namespace/sa`.
+    /// Workloads that run as `namespace/sa`, in input order. O(1) plus
+    /// what it returns.
     pub fn workloads_of(&self, namespace: &str, sa: &str) -> impl Iterator<Item = &WorkloadEntry> {
-        self.workloads
-            .iter()
-            .filter(move |w| w.workload.namespace == namespace && w.workload.service_account == sa)
+        self.workloads_by_sa
+            .get(namespace)
+            .and_then(|m| m.get(sa))
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.workloads.get(i))
     }
 
     /// Bindings whose role is `arn`, as `ns/sa (irsa)` strings, sorted.
@@ -419,8 +427,23 @@ fn build(k8s: K8sInputs, facts: &AwsFacts) -> Identity {
         v.dedup();
     }
     let mut workload_ids = HashMap::new();
+    let mut workloads_by_sa: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     for (i, w) in workloads.iter().enumerate() {
         workload_ids.entry(w.workload.id()).or_insert(i);
+        workloads_by_sa
+            .entry(w.workload.namespace.clone())
+            .or_default()
+            .entry(w.workload.service_account.clone())
+            .or_default()
+            .push(i);
+    }
+    let mut sa_index: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    for (i, sa) in k8s.service_accounts.iter().enumerate() {
+        sa_index
+            .entry(sa.namespace.clone())
+            .or_default()
+            .entry(sa.name.clone())
+            .or_insert(i);
     }
     Identity {
         cluster,
@@ -437,6 +460,8 @@ fn build(k8s: K8sInputs, facts: &AwsFacts) -> Identity {
         workload_ids,
         bound,
         bound_sas,
+        sa_index,
+        workloads_by_sa,
         blast: OnceLock::new(),
     }
 }

@@ -63,6 +63,9 @@ impl Control for NodeRoleExtraPolicies {
         Subjects::Whole
     }
 
+    /// Cost: O(n) in objects: reads the identity view, built once per scan
+    /// in O(n) (indexed ServiceAccount and workload lookups) and shared by
+    /// the identity controls.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let (Some(facts), Some(id)) = (inv.aws.as_ref(), identity(inv)) else {
             return;

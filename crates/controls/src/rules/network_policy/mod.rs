@@ -60,7 +60,7 @@ pub(crate) fn cluster(inv: &Inventory) -> Arc<Cluster> {
 
 /// The kinds `Cluster::from_objects` looks at (lists are expanded by the
 /// engine); anything else cannot change the model.
-fn read_by_engine(o: &Object) -> bool {
+pub fn read_by_engine(o: &Object) -> bool {
     o.kind.ends_with("List") || reads_kind(&o.kind, &o.raw)
 }
 
@@ -161,17 +161,12 @@ pub(crate) fn namespaces_with_policies(cluster: &Cluster) -> BTreeSet<&str> {
         .collect()
 }
 
-/// The engine puts objects without a namespace in `default`, as the API server does.
-fn same_namespace(obj: &Object, ns: Option<&str>) -> bool {
-    let own = obj.namespace.as_deref().filter(|n| !n.is_empty());
-    match ns {
-        Some(ns) => own.unwrap_or("default") == ns,
-        None => own.is_none(),
-    }
-}
-
-/// The first object of `kind` named `name` in `ns`, looked up in the API
-/// groups the engine accepts for that kind, then in any group.
+/// The first object (in input order) of `kind` named `name` in `ns`,
+/// looked up in the API groups the engine accepts for that kind, then in
+/// any group. The engine puts objects without a namespace in `default`, as
+/// the API server does, so `default` also finds them. O(1) per group of the
+/// kind (through [`Inventory::find_index`]), so reporting on every workload
+/// stays linear.
 fn find<'a>(
     inv: &'a Inventory,
     groups: &[&str],
@@ -179,11 +174,19 @@ fn find<'a>(
     ns: Option<&str>,
     name: &str,
 ) -> Option<&'a Object> {
-    let hit = |o: &&Object| o.name == name && same_namespace(o, ns);
+    let first = |g: &str| {
+        let exact = inv.find_index(g, kind, ns, name);
+        let defaulted = match ns {
+            Some("default") => inv.find_index(g, kind, None, name),
+            _ => None,
+        };
+        exact.into_iter().chain(defaulted).min()
+    };
     groups
         .iter()
-        .find_map(|g| inv.of_kind(g, kind).find(hit))
-        .or_else(|| inv.objects().iter().filter(|o| o.kind == kind).find(hit))
+        .find_map(|g| first(g))
+        .or_else(|| inv.groups_of(kind).filter_map(first).min())
+        .map(|i| &inv.objects()[i])
 }
 
 /// The object a workload identity came from (its top owner in the input).

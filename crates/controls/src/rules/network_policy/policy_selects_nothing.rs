@@ -62,8 +62,11 @@ impl Control for PolicySelectsNothing {
         Subjects::Kinds(&[("networking.k8s.io", "NetworkPolicy")])
     }
 
+    /// Cost: O(n) in objects: the namespaces holding custom resources are
+    /// found once, not per policy.
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let cluster = cluster(inv);
+        let with_custom = namespaces_with_custom_resources(inv);
         for e in policies_selecting_nothing(&cluster) {
             if !e.namespace_has_workloads {
                 continue;
@@ -72,7 +75,7 @@ impl Control for PolicySelectsNothing {
             // Operators create pods from custom resources (Prometheus,
             // Alertmanager, databases): with custom resources in the
             // namespace, the policy may well select pods the input cannot show.
-            if has_custom_resources(inv, ns) {
+            if with_custom.contains(ns) {
                 continue;
             }
             report_at_policy(
@@ -90,15 +93,16 @@ impl Control for PolicySelectsNothing {
     }
 }
 
-/// Whether the namespace holds objects of an API group that is not built
-/// into Kubernetes (a `.` in the group, not `*.k8s.io`, and not the EKS
-/// policy group itself).
-fn has_custom_resources(inv: &Inventory, ns: &str) -> bool {
-    inv.objects().iter().any(|o| {
-        let g = o.group();
-        o.namespace.as_deref() == Some(ns)
-            && g.contains('.')
-            && !g.ends_with(".k8s.io")
-            && g != "networking.k8s.aws"
-    })
+/// Namespaces holding objects of an API group that is not built into
+/// Kubernetes (a `.` in the group, not `*.k8s.io`, and not the EKS policy
+/// group itself).
+fn namespaces_with_custom_resources(inv: &Inventory) -> std::collections::HashSet<&str> {
+    inv.objects()
+        .iter()
+        .filter(|o| {
+            let g = o.group();
+            g.contains('.') && !g.ends_with(".k8s.io") && g != "networking.k8s.aws"
+        })
+        .filter_map(|o| o.namespace.as_deref())
+        .collect()
 }

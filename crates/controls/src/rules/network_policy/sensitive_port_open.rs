@@ -66,6 +66,9 @@ impl Control for SensitivePortOpen {
         Subjects::Workloads
     }
 
+    /// Cost: O(n) in objects besides the NetworkPolicy model, built once
+    /// per scan for all NETPOL controls; the object of each finding is found
+    /// in O(1).
     fn check_inventory(&self, inv: &Inventory, _ctx: &Context, out: &mut Sink) {
         let cluster = cluster(inv);
         for open in open_sensitive_ports(&cluster, SENSITIVE_PORTS) {

@@ -78,17 +78,21 @@ pub(crate) fn dotted(path: &str) -> JsonPath {
     p
 }
 
-/// Every workload with its namespace object (if scanned) and policy.
+/// Every workload with its namespace object (if scanned) and policy. O(n)
+/// in workloads: each namespace's policy is computed once.
 pub(crate) fn workloads<'a>(
     inv: &'a Inventory,
     ctx: &'a Context,
 ) -> impl Iterator<Item = (&'a Object, &'a str, Policy)> + 'a {
+    let mut policies: std::collections::HashMap<&'a str, Option<Policy>> = Default::default();
     inv.workloads().filter_map(move |obj| {
         let ns = obj.namespace.as_deref().unwrap_or("default");
-        if ctx.config.pss.exemptions.namespaces.iter().any(|n| n == ns) {
-            return None;
-        }
-        let (policy, _) = namespace_policy(inv.namespace(ns), ctx.config);
-        Some((obj, ns, policy))
+        let policy = policies.entry(ns).or_insert_with(|| {
+            if ctx.config.pss.exemptions.namespaces.iter().any(|n| n == ns) {
+                return None;
+            }
+            Some(namespace_policy(inv.namespace(ns), ctx.config).0)
+        });
+        Some((obj, ns, (*policy)?))
     })
 }

@@ -61,6 +61,8 @@ impl Control for WorkloadFailsRestricted {
         WORKLOAD_KINDS
     }
 
+    /// Cost: O(n) in objects: one evaluation per workload, each namespace's
+    /// policy computed once.
     fn check_inventory(&self, inv: &Inventory, ctx: &Context, out: &mut Sink) {
         let evaluator = Evaluator::new(ctx.k8s_minor);
         let restricted = LevelVersion::new(Level::Restricted, Version::Latest);

@@ -73,6 +73,8 @@ impl Control for WorkloadViolatesEnforce {
         WORKLOAD_KINDS
     }
 
+    /// Cost: O(n) in objects: one evaluation per workload, each namespace's
+    /// policy computed once.
     fn check_inventory(&self, inv: &Inventory, ctx: &Context, out: &mut Sink) {
         let evaluator = Evaluator::new(ctx.k8s_minor);
         let exemptions = exemptions(ctx.config);
